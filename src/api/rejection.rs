@@ -1,0 +1,67 @@
+//! The one `recover`: warp's own rejections (no route, wrong method, a body
+//! or header extractor that failed) become JSON errors. Handler errors never
+//! get here; they are responses already.
+
+use std::convert::Infallible;
+
+use warp::http::StatusCode;
+use warp::reject::{self, Rejection};
+use warp::reply::Response;
+
+use super::error::error_response;
+
+/// The body of a request could not be used; the message says why.
+#[derive(Debug)]
+pub struct BadBody {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl reject::Reject for BadBody {}
+
+impl BadBody {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Rejection {
+        reject::custom(BadBody {
+            status,
+            message: message.into(),
+        })
+    }
+}
+
+pub async fn recover(err: Rejection) -> Result<Response, Infallible> {
+    Ok(to_response(&err))
+}
+
+fn to_response(err: &Rejection) -> Response {
+    if let Some(bad) = err.find::<BadBody>() {
+        return error_response(bad.status, &bad.message);
+    }
+    if err.is_not_found() {
+        return error_response(StatusCode::NOT_FOUND, "not found");
+    }
+    if err.find::<reject::MethodNotAllowed>().is_some() {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    }
+    if err.find::<reject::InvalidQuery>().is_some() {
+        return error_response(StatusCode::BAD_REQUEST, "invalid query string");
+    }
+    if let Some(header) = err.find::<reject::InvalidHeader>() {
+        let message = format!("invalid {} header", header.name());
+        return error_response(StatusCode::BAD_REQUEST, &message);
+    }
+    if err.find::<reject::PayloadTooLarge>().is_some() {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the body is larger than 16 KiB",
+        );
+    }
+    if err.find::<reject::LengthRequired>().is_some() {
+        return error_response(StatusCode::LENGTH_REQUIRED, "a Content-Length is required");
+    }
+    if err.find::<reject::UnsupportedMediaType>().is_some() {
+        let message = "the body must be sent as application/json";
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, message);
+    }
+    tracing::warn!(rejection = ?err, "unexpected rejection");
+    error_response(StatusCode::BAD_REQUEST, "bad request")
+}

@@ -1,0 +1,18 @@
+//! What the guest list looks like in memory.
+//!
+//! - [`TokenCache`]: moka, keyed by a token's signature, holding either a
+//!   live entry or a "revoked" marker until the token's own expiry;
+//! - [`UserRegistry`]: one shared [`LiveUser`] per user that some cached
+//!   token points to, holding the user's current roles and a generation.
+//!
+//! A revocation never hunts for cache entries: it bumps the user's
+//! generation after its commit, and any entry stamped with an older
+//! generation is rechecked against the database on its next use. That
+//! keeps the hit path O(1) and closes the race in which a cache fill that
+//! read the database before the commit would bring the token back.
+
+mod tokens;
+mod users;
+
+pub use tokens::{Cached, LiveToken, TokenCache};
+pub use users::{LiveUser, UserRegistry};

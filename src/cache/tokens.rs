@@ -1,0 +1,129 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use moka::Expiry;
+use moka::sync::Cache;
+
+use super::LiveUser;
+use crate::auth::header::SignatureKey;
+
+/// A token proven live: signature verified, entry found in the database.
+#[derive(Debug)]
+pub struct LiveToken {
+    pub jti: String,
+    pub user: Arc<LiveUser>,
+    /// The user's generation when the entry was checked against the database.
+    pub generation: u64,
+    pub expires_at: u64,
+    /// Unix seconds of the last request, kept here and written in batches.
+    pub last_used_at: AtomicU64,
+}
+
+impl LiveToken {
+    /// Whether this entry may answer without the database at `now`.
+    pub fn is_current(&self, now: u64) -> bool {
+        now < self.expires_at && self.generation == self.user.generation()
+    }
+
+    /// Records a use; a plain store only when the second changed.
+    pub fn touch(&self, now: u64) {
+        if self.last_used_at.load(Ordering::Relaxed) < now {
+            self.last_used_at.store(now, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Cached {
+    Live(Arc<LiveToken>),
+    /// Well signed but not on the list; remembered until `expires_at` so a
+    /// flood of revoked tokens does not read the database each time.
+    Revoked {
+        expires_at: u64,
+    },
+}
+
+impl Cached {
+    fn expires_at(&self) -> u64 {
+        match self {
+            Cached::Live(token) => token.expires_at,
+            Cached::Revoked { expires_at } => *expires_at,
+        }
+    }
+}
+
+/// Entries leave the cache when their token expires.
+struct UntilTokenExpiry;
+
+impl Expiry<SignatureKey, Cached> for UntilTokenExpiry {
+    fn expire_after_create(
+        &self,
+        _: &SignatureKey,
+        value: &Cached,
+        _: Instant,
+    ) -> Option<Duration> {
+        Some(Duration::from_secs(
+            value.expires_at().saturating_sub(crate::auth::now_secs()),
+        ))
+    }
+
+    fn expire_after_update(
+        &self,
+        key: &SignatureKey,
+        value: &Cached,
+        at: Instant,
+        _: Option<Duration>,
+    ) -> Option<Duration> {
+        self.expire_after_create(key, value, at)
+    }
+}
+
+#[derive(Clone)]
+pub struct TokenCache {
+    entries: Cache<SignatureKey, Cached>,
+}
+
+impl TokenCache {
+    pub fn new(capacity: u64) -> TokenCache {
+        let entries = Cache::builder()
+            .max_capacity(capacity)
+            .expire_after(UntilTokenExpiry)
+            .build();
+        TokenCache { entries }
+    }
+
+    /// The hit path: one hash lookup and an `Arc` clone.
+    #[inline]
+    pub fn get(&self, key: &SignatureKey) -> Option<Cached> {
+        self.entries.get(key)
+    }
+
+    pub fn insert(&self, key: SignatureKey, value: Cached) {
+        self.entries.insert(key, value);
+    }
+
+    pub fn len(&self) -> u64 {
+        self.entries.entry_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Live entries, for flushing last-used times.
+    pub fn live_entries(&self) -> impl Iterator<Item = Arc<LiveToken>> + '_ {
+        self.entries.iter().filter_map(|(_, v)| match v {
+            Cached::Live(token) => Some(token),
+            Cached::Revoked { .. } => None,
+        })
+    }
+
+    pub fn clear(&self) {
+        self.entries.invalidate_all();
+    }
+
+    pub fn run_pending_tasks(&self) {
+        self.entries.run_pending_tasks();
+    }
+}

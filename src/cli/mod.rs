@@ -1,0 +1,172 @@
+//! The command line: `serve` (the default), `reset-db`, `create-admin`.
+//! Every option is also an environment variable; flags win. Exit codes:
+//! 0 success, 2 bad usage, 1 anything else, with one line on stderr.
+
+mod admin;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, DEFAULT_CACHE_CAPACITY, LogFormat};
+
+#[derive(Parser)]
+#[command(
+    name = "guestlist",
+    version,
+    about = "An auth server with a guest list of live tokens"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    options: Options,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct Options {
+    /// Address to listen on (port 0 picks a free port)
+    #[arg(
+        long,
+        env = "GUESTLIST_LISTEN",
+        default_value = "127.0.0.1:3030",
+        global = true
+    )]
+    listen: SocketAddr,
+    /// Folder of the database and the generated secret
+    #[arg(
+        long,
+        env = "GUESTLIST_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Token lifetime: 90s, 15m, 48h, 30d
+    #[arg(long, env = "GUESTLIST_TOKEN_TTL", default_value = "48h", value_parser = parse_ttl, global = true)]
+    token_ttl: Duration,
+    /// bcrypt work factor, 4 to 31
+    #[arg(long, env = "GUESTLIST_BCRYPT_COST", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(4..=31), global = true)]
+    bcrypt_cost: u32,
+    /// Tokens kept in memory
+    #[arg(long, env = "GUESTLIST_CACHE_CAPACITY", default_value_t = DEFAULT_CACHE_CAPACITY,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    cache_capacity: u64,
+    /// Log format on stderr
+    #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default)
+    Serve,
+    /// Delete all users, roles and tokens
+    ResetDb {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Make USERNAME an admin, creating the user if missing
+    CreateAdmin {
+        username: String,
+        email: String,
+        /// Read from the terminal or stdin when left out
+        password: Option<String>,
+    },
+}
+
+/// A failure with its exit code and its one line.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn other(message: impl std::fmt::Display) -> Failure {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if ttl < Duration::from_secs(1) || ttl > Duration::from_secs(10 * 365 * 86400) {
+        return Err("must be between 1s and 10 years".into());
+    }
+    Ok(ttl)
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("guestlist: error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    crate::telemetry::init(cli.options.log_format);
+    let config = cli.options.into_config()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::ResetDb { yes } => admin::reset_db(&config, yes),
+        Command::CreateAdmin {
+            username,
+            email,
+            password,
+        } => admin::create_admin(&config, &username, &email, password),
+    }
+}
+
+impl Options {
+    fn into_config(self) -> Result<Config, Failure> {
+        let mut config = Config::new(self.data_dir);
+        config.listen = self.listen;
+        config.token_ttl = self.token_ttl;
+        config.bcrypt_cost = self.bcrypt_cost;
+        config.cache_capacity = self.cache_capacity;
+        if let Some(secret) = std::env::var_os("GUESTLIST_SECRET") {
+            use std::os::unix::ffi::OsStringExt;
+            config.secret = Some(secret.into_vec());
+        }
+        Ok(config)
+    }
+}
+
+fn serve(config: Config) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::other(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let state = crate::AppState::open(&config).map_err(Failure::other)?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.listen)))?;
+        let bound = listener.local_addr().map_err(Failure::other)?;
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "listening on http://{bound}");
+        let _ = stdout.flush();
+        tracing::info!(%bound, data_dir = %config.data_dir.display(), "serving");
+        crate::run(listener, state, crate::server::shutdown_signal()).await;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}

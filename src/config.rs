@@ -1,0 +1,66 @@
+//! Settings of a running server, already validated. Built from the command
+//! line in `cli`, or directly by tests and benches.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default token cache size: about 30 MB when full, fine for a small box.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub token_ttl: Duration,
+    pub bcrypt_cost: u32,
+    pub cache_capacity: u64,
+    /// From `GUESTLIST_SECRET`; without it the data folder's secret file.
+    pub secret: Option<Vec<u8>>,
+    /// bcrypt computations at once.
+    pub login_slots: usize,
+    /// Logins and sign-ups waiting for a slot before new ones get 503.
+    pub login_queue: usize,
+    /// A connection that has not sent a full request head by then is closed.
+    pub header_timeout: Duration,
+    /// Open connections at most; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// The documented defaults, with the database in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
+            data_dir: data_dir.into(),
+            token_ttl: Duration::from_secs(48 * 3600),
+            bcrypt_cost: 12,
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            secret: None,
+            // Leave a core to the protected routes when there is more than one.
+            login_slots: cores.saturating_sub(1).max(1),
+            login_queue: 4 * cores,
+            header_timeout: Duration::from_secs(5),
+            max_connections: 1000,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Fast settings for tests: bcrypt cost 4.
+    pub fn for_tests(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            bcrypt_cost: 4,
+            ..Config::new(data_dir)
+        }
+    }
+}

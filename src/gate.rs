@@ -1,0 +1,220 @@
+//! The check at the door of every protected request.
+//!
+//! Hit path ([`Gate::admit`] when the token's signature is cached and its
+//! user's generation unchanged): parse the header, one cache lookup, two
+//! atomic loads, the role from memory. No allocation, no lock, no database,
+//! no signature verification: the signature bytes were proven when the
+//! entry was filled, and an exact match on them cannot be forged.
+//!
+//! Miss path: verify the JWT strictly, then on the blocking pool read the
+//! user's generation *before* reading the token entry, and fill the cache
+//! stamped with that generation. A revocation commits, then bumps the
+//! generation, so a fill that raced it is stale on arrival and is rechecked.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use crate::auth::header::{self, Presented, SignatureKey};
+use crate::auth::jwt::{Claims, Keys};
+use crate::auth::now_secs;
+use crate::cache::{Cached, LiveToken, LiveUser, TokenCache, UserRegistry};
+use crate::store::{self, Store, StoreError, TokenRecord};
+
+/// Why a request is not let in.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    NoCredentials,
+    Invalid,
+    Forbidden,
+    Unavailable,
+}
+
+/// Counters of the check, read by the metrics endpoint.
+#[derive(Debug, Default)]
+pub struct GateStats {
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Gate {
+    keys: Arc<Keys>,
+    tokens: TokenCache,
+    users: Arc<UserRegistry>,
+    store: Store,
+    stats: Arc<GateStats>,
+}
+
+impl Gate {
+    pub fn new(keys: Keys, store: Store, cache_capacity: u64) -> Gate {
+        Gate {
+            keys: Arc::new(keys),
+            tokens: TokenCache::new(cache_capacity),
+            users: Arc::new(UserRegistry::default()),
+            store,
+            stats: Arc::default(),
+        }
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    pub fn tokens(&self) -> &TokenCache {
+        &self.tokens
+    }
+
+    pub fn stats(&self) -> &GateStats {
+        &self.stats
+    }
+
+    /// Admits the holder of `authorization` if their token is live and, when
+    /// `role` is given, they hold that role right now.
+    pub async fn admit(
+        &self,
+        authorization: Option<&[u8]>,
+        role: Option<&str>,
+    ) -> Result<Arc<LiveToken>, Denied> {
+        let (token, key) = match authorization.map(header::parse) {
+            None | Some(Presented::Nothing) => return Err(Denied::NoCredentials),
+            Some(Presented::Malformed) => return Err(Denied::Invalid),
+            Some(Presented::Token { token, key }) => (token, key),
+        };
+        let now = now_secs();
+        let live = match self.cached(&key, now) {
+            Some(verdict) => verdict?,
+            None => self.verify_and_fill(token, key, now).await?,
+        };
+        match role {
+            Some(role) if !live.user.has_role(role) => Err(Denied::Forbidden),
+            _ => Ok(live),
+        }
+    }
+
+    #[inline]
+    fn cached(&self, key: &SignatureKey, now: u64) -> Option<Result<Arc<LiveToken>, Denied>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        match self.tokens.get(key)? {
+            Cached::Revoked { .. } => Some(Err(Denied::Invalid)),
+            Cached::Live(live) if live.is_current(now) => {
+                self.stats.hits.fetch_add(1, Relaxed);
+                live.touch(now);
+                Some(Ok(live))
+            }
+            Cached::Live(live) if now >= live.expires_at => Some(Err(Denied::Invalid)),
+            Cached::Live(_) => None,
+        }
+    }
+
+    async fn verify_and_fill(
+        &self,
+        token: &str,
+        key: SignatureKey,
+        now: u64,
+    ) -> Result<Arc<LiveToken>, Denied> {
+        self.stats
+            .misses
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Forged and expired tokens stop here: no database, no cache entry.
+        let claims = self.keys.verify(token, now).map_err(|_| Denied::Invalid)?;
+        let users = self.users.clone();
+        let exp = claims.exp;
+        let found = self
+            .store
+            .call(move |store| look_up(store, &users, &claims))
+            .await
+            .map_err(|err| {
+                tracing::warn!(%err, "token check could not read the database");
+                Denied::Unavailable
+            })?;
+        match found {
+            Some((user, generation, record)) => {
+                let live = Arc::new(LiveToken {
+                    jti: record.jti,
+                    user,
+                    generation,
+                    expires_at: record.expires_at.min(exp),
+                    last_used_at: AtomicU64::new(record.last_used_at.max(now)),
+                });
+                self.tokens.insert(key, Cached::Live(live.clone()));
+                Ok(live)
+            }
+            None => {
+                self.tokens.insert(key, Cached::Revoked { expires_at: exp });
+                Err(Denied::Invalid)
+            }
+        }
+    }
+
+    /// Puts a token just issued into the cache, stamped with a generation
+    /// read before its entry was committed.
+    pub fn prefill(
+        &self,
+        key: SignatureKey,
+        user: Arc<LiveUser>,
+        generation: u64,
+        record: &TokenRecord,
+    ) {
+        let live = LiveToken {
+            jti: record.jti.clone(),
+            user,
+            generation,
+            expires_at: record.expires_at,
+            last_used_at: AtomicU64::new(record.last_used_at),
+        };
+        self.tokens.insert(key, Cached::Live(Arc::new(live)));
+    }
+
+    /// The shared in-memory user, loading it if needed. Blocking.
+    pub fn live_user(
+        &self,
+        store: &Store,
+        user_id: &str,
+    ) -> Result<Option<Arc<LiveUser>>, StoreError> {
+        self.users
+            .get_or_load(user_id, || load_user(store, user_id))
+    }
+
+    /// Call after a committed revocation of any of `user_id`'s tokens,
+    /// before answering: their cached entries must be rechecked.
+    pub fn revoked(&self, user_id: &str) {
+        self.users.bump(user_id);
+    }
+
+    /// Call after a committed role change, before answering. Blocking.
+    pub fn roles_changed(&self, store: &Store, user_id: &str) -> Result<(), StoreError> {
+        self.users.refresh_roles(user_id, || {
+            store.read_now(|txn| store::users::roles_of(txn, user_id))
+        })
+    }
+
+    /// Forgets everything cached (after `reset-db`-like changes).
+    pub fn forget_all(&self) {
+        self.tokens.clear();
+    }
+}
+
+fn load_user(store: &Store, user_id: &str) -> Result<Option<(String, Vec<String>)>, StoreError> {
+    store.read_now(|txn| {
+        let Some(user) = store::users::by_id(txn, user_id)? else {
+            return Ok(None);
+        };
+        Ok(Some((user.username, store::users::roles_of(txn, user_id)?)))
+    })
+}
+
+/// Blocking half of the miss path. The order of reads is the point.
+fn look_up(
+    store: &Store,
+    users: &UserRegistry,
+    claims: &Claims,
+) -> Result<Option<(Arc<LiveUser>, u64, TokenRecord)>, StoreError> {
+    let Some(user) = users.get_or_load(&claims.sub, || load_user(store, &claims.sub))? else {
+        return Ok(None);
+    };
+    let generation = user.generation();
+    let record = store.read_now(|txn| store::tokens::get(txn, &claims.jti))?;
+    Ok(record
+        .filter(|r| r.user_id == claims.sub)
+        .map(|r| (user, generation, r)))
+}

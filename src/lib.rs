@@ -1,0 +1,52 @@
+//! guestlist: sign-up, login, one token per device, and a guest list of
+//! live tokens checked from memory on every protected request.
+//!
+//! # Layout (dependencies point down only)
+//!
+//! ```text
+//! main.rs ─► cli        command line: serve, reset-db, create-admin
+//!             │
+//!             ▼
+//!            server     accept loop, limits, graceful shutdown: run()
+//!             │
+//!             ▼
+//!            api        warp routes and handlers, ApiError, the one recover
+//!             │
+//!             ▼
+//!            state      AppState: everything shared, built once
+//!             │
+//!   ┌─────────┼──────────────┬───────────┐
+//!   ▼         ▼              ▼           ▼
+//!  gate      logins        metrics     secret
+//!   │  (the check: hit path in memory, miss path verifies and reads)
+//!   ├────────────┬──────────┐
+//!   ▼            ▼          ▼
+//!  auth        cache      store
+//!  (jwt,       (moka      (redb tables, group-commit writer)
+//!  passwords)  + users)
+//! ```
+//!
+//! `auth`, `cache` and `store` never import warp; `auth` and `cache` never
+//! import redb. [`run`] is the single entry point of a server: the binary,
+//! the tests and the benches all call it with a bound listener.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod gate;
+pub mod logins;
+pub mod metrics;
+pub mod secret;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod time;
+
+pub use config::Config;
+pub use server::run;
+pub use state::{AppState, StartError};

@@ -1,0 +1,17 @@
+//! Counters of the server, only atomics; rendered by `GET /metrics`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub logins_succeeded: AtomicU64,
+    pub logins_failed: AtomicU64,
+    pub logins_throttled: AtomicU64,
+    pub revocations: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,135 @@
+//! The accept loop: HTTP/1.1 connections served by hyper with the warp
+//! routes, under the limits warp's own `serve` does not set.
+//!
+//! - a connection that has not sent a full request head within
+//!   `header_timeout` is closed (hyper needs a timer for that; warp's
+//!   `serve` gives it none), and so is an idle keep-alive connection;
+//! - at most `max_connections` are open; the next waits in the kernel's
+//!   accept queue;
+//! - a panic in a handler answers 500 for that request only;
+//! - on shutdown: stop accepting, let requests in flight finish for at
+//!   most `shutdown_grace`, then return (dropping the state closes redb).
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tower_service::Service;
+use warp::http::{Request, StatusCode};
+use warp::reply::Response;
+
+use crate::api::{self, Route, error::error_response, filters::PeerAddr};
+use crate::state::AppState;
+
+/// Serves `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let routes = api::routes(state.clone());
+    let config = &state.config;
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .keep_alive(true);
+    let slots = Arc::new(Semaphore::new(config.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = accept(&listener, &slots) => accepted,
+            () = &mut shutdown => break,
+        };
+        let Some((stream, peer, slot)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = connection_service(routes.clone(), peer);
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(grace = ?config.shutdown_grace, "requests still in flight at the deadline");
+    }
+}
+
+type Accepted = (
+    TcpStream,
+    std::net::SocketAddr,
+    tokio::sync::OwnedSemaphorePermit,
+);
+
+async fn accept(listener: &TcpListener, slots: &Arc<Semaphore>) -> Option<Accepted> {
+    let slot = slots.clone().acquire_owned().await.ok()?;
+    match listener.accept().await {
+        Ok((stream, peer)) => Some((stream, peer, slot)),
+        Err(err) => {
+            // Out of file descriptors and the like: back off instead of spinning.
+            tracing::warn!(%err, "accept failed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            None
+        }
+    }
+}
+
+fn connection_service(
+    routes: Route,
+    peer: std::net::SocketAddr,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(PeerAddr(peer));
+        let mut service = warp::service(routes.clone());
+        let answer = AssertUnwindSafe(service.call(request)).catch_unwind();
+        async move {
+            Ok(match answer.await {
+                Ok(Ok(response)) => response,
+                Ok(Err(never)) => match never {},
+                Err(_) => {
+                    tracing::error!("a handler panicked; answered 500");
+                    error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                }
+            })
+        }
+    })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(err) => {
+            tracing::warn!(%err, "cannot listen for SIGTERM; Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,45 @@
+use std::path::Path;
+
+/// A failure of the database itself. Logical refusals (a taken name, an
+/// unknown role) are [`super::Refusal`]s, not errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the database {0} is in use by another guestlist process (is a server running?)")]
+    Locked(String),
+    #[error("the database {path} cannot be opened: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: redb::DatabaseError,
+    },
+    #[error("the database was written by a newer guestlist (schema {0})")]
+    SchemaTooNew(u64),
+    #[error("database: {0}")]
+    Database(#[from] redb::DatabaseError),
+    #[error("beginning a transaction: {0}")]
+    Transaction(#[from] redb::TransactionError),
+    #[error("opening a table: {0}")]
+    Table(#[from] redb::TableError),
+    #[error("storage: {0}")]
+    Storage(#[from] redb::StorageError),
+    #[error("commit: {0}")]
+    Commit(#[from] redb::CommitError),
+    #[error("a stored record is corrupt: {0}")]
+    Codec(#[source] serde_json::Error),
+    #[error("write failed: {0}")]
+    WriteFailed(String),
+    #[error("the writer has stopped")]
+    WriterGone,
+    #[error("a database task failed")]
+    TaskFailed,
+}
+
+impl StoreError {
+    pub(crate) fn from_open(err: redb::DatabaseError, path: &Path) -> StoreError {
+        let path = path.display().to_string();
+        match err {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path),
+            source => StoreError::Open { path, source },
+        }
+    }
+}

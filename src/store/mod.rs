@@ -1,0 +1,180 @@
+//! The guest list on disk: users, roles and token entries in one redb file.
+//!
+//! Every transaction lives in a short synchronous function of this module.
+//! Async code reaches reads through [`Store::read`] (on the blocking pool)
+//! and writes through [`Store::write`], which hands them to the single
+//! writer thread of [`writer`]: it batches whatever is waiting into one
+//! durable transaction (group commit) and answers each caller only after
+//! that commit returned.
+
+mod error;
+pub mod records;
+pub mod roles;
+pub mod tables;
+pub mod tokens;
+pub mod users;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+
+pub use error::StoreError;
+pub use records::{Refusal, RoleRecord, TokenRecord, UserRecord};
+use tables::*;
+pub use writer::WriterStats;
+
+/// File name of the database inside the data folder.
+pub const DB_FILE: &str = "guestlist.redb";
+
+/// redb's own page cache; its default (1 GiB) is far too much for an edge box.
+const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// A cheap handle on the open database and its writer thread.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    writer: writer::Handle,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `data_dir`, creating every table,
+    /// and starts the writer thread.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        let path = data_dir.join(DB_FILE);
+        let db = Arc::new(open_database(&path)?);
+        let writer = writer::spawn(db.clone());
+        Ok(Store { db, writer, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in a read transaction on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || f(&db.begin_read()?))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
+    }
+
+    /// Runs `f` on the blocking pool with the store itself, for work that
+    /// needs several transactions in a set order.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|_| StoreError::TaskFailed)?
+    }
+
+    /// Runs `f` in a read transaction on the calling thread.
+    pub fn read_now<T>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(&self.db.begin_read()?)
+    }
+
+    /// Queues `f` for the writer; resolves once its batch is durable.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.writer.submit(f).await
+    }
+
+    /// Runs `f` in its own durable transaction on the calling thread.
+    /// For offline commands, where no writer batches anything.
+    pub fn write_now<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write()?;
+        let out = f(&txn)?;
+        txn.commit()?;
+        Ok(out)
+    }
+
+    /// Batches and their sizes so far, for metrics.
+    pub fn writer_stats(&self) -> &WriterStats {
+        self.writer.stats()
+    }
+
+    /// Whether a write transaction can be started and committed right now.
+    pub async fn healthy(&self) -> bool {
+        self.write(|_| Ok(())).await.is_ok()
+    }
+}
+
+fn open_database(path: &Path) -> Result<Database, StoreError> {
+    let db = Database::builder()
+        .set_cache_size(PAGE_CACHE_BYTES)
+        .create(path)
+        .map_err(|e| StoreError::from_open(e, path))?;
+    let txn = db.begin_write()?;
+    create_tables(&txn)?;
+    check_schema(&txn)?;
+    txn.commit()?;
+    Ok(db)
+}
+
+fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(META)?;
+    txn.open_table(USERS)?;
+    txn.open_table(USERNAMES)?;
+    txn.open_table(EMAILS)?;
+    txn.open_table(ROLES)?;
+    txn.open_multimap_table(USER_ROLES)?;
+    txn.open_multimap_table(ROLE_USERS)?;
+    txn.open_table(TOKENS)?;
+    txn.open_multimap_table(USER_TOKENS)?;
+    txn.open_table(TOKEN_EXPIRY)?;
+    Ok(())
+}
+
+fn check_schema(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut meta = txn.open_table(META)?;
+    let found = meta.get("schema_version")?.map(|v| v.value());
+    match found {
+        None => {
+            meta.insert("schema_version", SCHEMA_VERSION)?;
+            Ok(())
+        }
+        Some(v) if v == SCHEMA_VERSION => Ok(()),
+        Some(v) => Err(StoreError::SchemaTooNew(v)),
+    }
+}
+
+/// Deletes every user, role and token in one transaction.
+pub fn reset_all(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.delete_table(USERS)?;
+    txn.delete_table(USERNAMES)?;
+    txn.delete_table(EMAILS)?;
+    txn.delete_table(ROLES)?;
+    txn.delete_multimap_table(USER_ROLES)?;
+    txn.delete_multimap_table(ROLE_USERS)?;
+    txn.delete_table(TOKENS)?;
+    txn.delete_multimap_table(USER_TOKENS)?;
+    txn.delete_table(TOKEN_EXPIRY)?;
+    create_tables(txn)
+}
+
+pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(StoreError::Codec)
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(StoreError::Codec)
+}

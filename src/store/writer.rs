@@ -1,0 +1,160 @@
+//! The single writer: group commit for every write of the server.
+//!
+//! redb allows one write transaction at a time and a durable commit costs an
+//! fsync (milliseconds). Callers queue closures; this thread takes whatever
+//! is waiting, applies it all in one transaction, commits once, and only
+//! then answers each caller. Under load one fsync carries many writes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use redb::{Database, WriteTransaction};
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreError;
+
+/// Most writes that share one transaction.
+const MAX_BATCH: usize = 1024;
+/// Writes that may wait for the writer before callers wait to queue.
+const QUEUE_DEPTH: usize = 8192;
+
+/// Counters the metrics endpoint reads. Only ever incremented.
+#[derive(Debug, Default)]
+pub struct WriterStats {
+    pub batches: AtomicU64,
+    pub writes: AtomicU64,
+    pub failed_batches: AtomicU64,
+    pub commit_micros: AtomicU64,
+    /// Batch sizes in buckets of 1, 2–4, 5–16, 17–64, 65+.
+    pub size_buckets: [AtomicU64; 5],
+}
+
+impl WriterStats {
+    fn record(&self, size: usize, micros: u64, ok: bool) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.writes.fetch_add(size as u64, Ordering::Relaxed);
+        self.commit_micros.fetch_add(micros, Ordering::Relaxed);
+        if !ok {
+            self.failed_batches.fetch_add(1, Ordering::Relaxed);
+        }
+        let bucket = match size {
+            1 => 0,
+            2..=4 => 1,
+            5..=16 => 2,
+            17..=64 => 3,
+            _ => 4,
+        };
+        self.size_buckets[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+trait Job: Send {
+    /// Applies the write; an error aborts the whole batch.
+    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), String>;
+    /// Answers the caller once the batch's fate is known.
+    fn finish(self: Box<Self>, committed: Result<(), String>);
+}
+
+struct TypedJob<T, F> {
+    work: Option<F>,
+    outcome: Option<Result<T, StoreError>>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for TypedJob<T, F>
+where
+    T: Send,
+    F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send,
+{
+    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), String> {
+        let work = self.work.take().expect("a job is applied once");
+        let outcome = work(txn);
+        let failure = outcome.as_ref().err().map(ToString::to_string);
+        self.outcome = Some(outcome);
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let answer = match (committed, self.outcome) {
+            (Ok(()), Some(outcome)) => outcome,
+            (Err(_), Some(Err(own))) => Err(own),
+            (Err(reason), _) => Err(StoreError::WriteFailed(reason)),
+            (Ok(()), None) => Err(StoreError::WriteFailed("not applied".into())),
+        };
+        // The caller may have gone away (client hung up); the write stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+#[derive(Clone)]
+pub(super) struct Handle {
+    queue: mpsc::Sender<Box<dyn Job>>,
+    stats: Arc<WriterStats>,
+}
+
+impl Handle {
+    pub(super) async fn submit<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = TypedJob {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Box::new(job))
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    pub(super) fn stats(&self) -> &WriterStats {
+        &self.stats
+    }
+}
+
+/// Starts the writer thread; it ends when every `Handle` is dropped.
+pub(super) fn spawn(db: Arc<Database>) -> Handle {
+    let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+    let stats = Arc::new(WriterStats::default());
+    let thread_stats = stats.clone();
+    std::thread::Builder::new()
+        .name("guestlist-writer".into())
+        .spawn(move || run(db, jobs, &thread_stats))
+        .expect("spawning the writer thread");
+    Handle { queue, stats }
+}
+
+fn run(db: Arc<Database>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStats) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let committed = commit_batch(&db, &mut batch);
+        let micros = started.elapsed().as_micros() as u64;
+        if let Err(reason) = &committed {
+            tracing::error!(%reason, size = batch.len(), "a write batch failed");
+        }
+        stats.record(batch.len(), micros, committed.is_ok());
+        for job in batch {
+            job.finish(committed.clone());
+        }
+    }
+}
+
+fn commit_batch(db: &Database, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+    let txn = db.begin_write().map_err(|e| e.to_string())?;
+    for job in batch.iter_mut() {
+        job.apply(&txn)?;
+    }
+    txn.commit().map_err(|e| e.to_string())
+}
