@@ -1,6 +1,6 @@
 //! Users and their unique names and emails.
 
-use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, WriteTransaction};
 
 use super::tables::*;
 use super::{Refusal, StoreError, UserRecord, decode, encode};
@@ -78,4 +78,79 @@ pub fn update(txn: &WriteTransaction, user: &UserRecord) -> Result<(), StoreErro
     txn.open_table(USERS)?
         .insert(user.id.as_str(), encode(user)?.as_slice())?;
     Ok(())
+}
+
+/// Users in id order after `after`, at most `limit`: a stable cursor.
+pub fn page(
+    txn: &ReadTransaction,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<UserRecord>, StoreError> {
+    let users = txn.open_table(USERS)?;
+    let range = match after {
+        Some(after) => {
+            users.range::<&str>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))?
+        }
+        None => users.range::<&str>(..)?,
+    };
+    let mut out = Vec::new();
+    for entry in range.take(limit) {
+        out.push(decode(entry?.1.value())?);
+    }
+    Ok(out)
+}
+
+/// Disables or enables a user. Disabling also removes every token of the
+/// user, so enabling again brings none back. Answers the user id.
+pub fn set_disabled(
+    txn: &WriteTransaction,
+    username: &str,
+    disabled: bool,
+) -> Result<Result<String, Refusal>, StoreError> {
+    let Some(id) = id_in_write(txn, username)? else {
+        return Ok(Err(Refusal::NoSuchUser));
+    };
+    let Some(mut user) = get_in_write(txn, &id)? else {
+        return Ok(Err(Refusal::NoSuchUser));
+    };
+    user.disabled = disabled;
+    update(txn, &user)?;
+    if disabled {
+        super::tokens::remove_all_of(txn, &id, None)?;
+    }
+    Ok(Ok(id))
+}
+
+/// Deletes a user, their role links and every token, in the caller's
+/// transaction. Answers the user id.
+pub fn delete(
+    txn: &WriteTransaction,
+    username: &str,
+) -> Result<Result<String, Refusal>, StoreError> {
+    let Some(id) = id_in_write(txn, username)? else {
+        return Ok(Err(Refusal::NoSuchUser));
+    };
+    let Some(user) = get_in_write(txn, &id)? else {
+        return Ok(Err(Refusal::NoSuchUser));
+    };
+    super::tokens::remove_all_of(txn, &id, None)?;
+    let roles: Vec<String> = {
+        let links = txn.open_multimap_table(USER_ROLES)?;
+        let mut roles = Vec::new();
+        for role in links.get(id.as_str())? {
+            roles.push(role?.value().to_owned());
+        }
+        roles
+    };
+    txn.open_multimap_table(USER_ROLES)?
+        .remove_all(id.as_str())?;
+    let mut back = txn.open_multimap_table(ROLE_USERS)?;
+    for role in &roles {
+        back.remove(role.as_str(), id.as_str())?;
+    }
+    txn.open_table(USERNAMES)?
+        .remove(fold(&user.username).as_str())?;
+    txn.open_table(EMAILS)?.remove(fold(&user.email).as_str())?;
+    txn.open_table(USERS)?.remove(id.as_str())?;
+    Ok(Ok(id))
 }
