@@ -8,6 +8,7 @@
 //! that commit returned.
 
 mod error;
+pub mod export;
 pub mod records;
 pub mod roles;
 pub mod tables;
