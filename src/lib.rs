@@ -40,6 +40,7 @@ pub mod config;
 pub mod gate;
 pub mod logins;
 pub mod metrics;
+pub mod mint;
 pub mod secret;
 pub mod server;
 pub mod state;

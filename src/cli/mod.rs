@@ -3,6 +3,12 @@
 //! 0 success, 2 bad usage, 1 anything else, with one line on stderr.
 
 mod admin;
+mod checked;
+mod offline;
+mod roles;
+mod tokens;
+mod transfer;
+mod users;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -78,6 +84,19 @@ enum Command {
         /// Read from the terminal or stdin when left out
         password: Option<String>,
     },
+    /// Manage users offline (see docs/cli.md)
+    #[command(subcommand)]
+    Users(users::UsersCommand),
+    /// Manage roles offline
+    #[command(subcommand)]
+    Roles(roles::RolesCommand),
+    /// Manage tokens offline
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
+    /// Write users, roles and live tokens as JSON lines to FILE or stdout
+    Export { file: Option<PathBuf> },
+    /// Load an export into an empty data folder
+    Import { file: PathBuf },
 }
 
 /// A failure with its exit code and its one line.
@@ -132,6 +151,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             email,
             password,
         } => admin::create_admin(&config, &username, &email, password),
+        Command::Users(command) => users::run(&config, command),
+        Command::Roles(command) => roles::run(&config, command),
+        Command::Tokens(command) => tokens::run(&config, command),
+        Command::Export { file } => transfer::export(&config, file.as_deref()),
+        Command::Import { file } => transfer::import(&config, &file),
     }
 }
 
