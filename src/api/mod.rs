@@ -4,6 +4,7 @@
 
 mod account;
 pub mod error;
+mod export;
 pub mod filters;
 mod pages;
 pub mod rejection;
@@ -32,6 +33,8 @@ pub fn routes(state: AppState) -> Route {
         .or(account::login(state.clone()))
         .unify()
         .or(tokens::routes(state.clone()))
+        .unify()
+        .or(export::route(state.clone()))
         .unify()
         .or(roles::routes(state))
         .unify()
