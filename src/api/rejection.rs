@@ -20,6 +20,8 @@ pub struct BadBody {
 impl reject::Reject for BadBody {}
 
 impl BadBody {
+    // Named `new` because callers read it as "a new bad-body rejection".
+    #[allow(clippy::new_ret_no_self)]
     pub fn new(status: StatusCode, message: impl Into<String>) -> Rejection {
         reject::custom(BadBody {
             status,
