@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::tables::*;
-use super::{RoleRecord, StoreError, TokenRecord, UserRecord, decode, tokens, users};
+use super::{RoleRecord, StoreError, TokenRecord, UserRecord, decode, encode, users};
 
 /// The `type` of the header line.
 pub const FORMAT: &str = "guestlist-export";
@@ -201,7 +201,6 @@ fn load_one(
     txn: &WriteTransaction,
     record: &Record,
 ) -> Result<Result<(), &'static str>, StoreError> {
-    let refused = |r: Result<(), super::Refusal>, reason| Ok(r.map_err(|_| reason));
     match record {
         Record::Header { .. } | Record::End { .. } => Ok(Ok(())),
         Record::User(user) => {
@@ -213,15 +212,37 @@ fn load_one(
                 _ => "username already taken",
             }))
         }
-        Record::Role(role) => refused(super::roles::create(txn, role)?, "role already exists"),
+        Record::Role(role) => {
+            let created = super::roles::create(txn, role)?;
+            Ok(created.map_err(|_| "role already exists"))
+        }
         Record::UserRole { user_id, role } => link(txn, user_id, role),
         Record::Token(token) => {
             if txn.open_table(TOKENS)?.get(token.jti.as_str())?.is_some() {
                 return Ok(Err("a token with this id came before"));
             }
-            refused(tokens::insert(txn, token)?, "the token's user is unknown")
+            restore_token(txn, token)
         }
     }
+}
+
+/// Puts a token entry and its two index rows back as they were: a restore
+/// applies no per-user cap and evicts nothing, unlike a login.
+fn restore_token(
+    txn: &WriteTransaction,
+    token: &TokenRecord,
+) -> Result<Result<(), &'static str>, StoreError> {
+    if users::get_in_write(txn, &token.user_id)?.is_none() {
+        return Ok(Err("the token's user is unknown"));
+    }
+    let jti = token.jti.as_str();
+    txn.open_table(TOKENS)?
+        .insert(jti, encode(token)?.as_slice())?;
+    txn.open_multimap_table(USER_TOKENS)?
+        .insert(token.user_id.as_str(), jti)?;
+    txn.open_table(TOKEN_EXPIRY)?
+        .insert((token.expires_at, jti), ())?;
+    Ok(Ok(()))
 }
 
 /// Links a user (by id) to a role; both must exist.
