@@ -43,11 +43,14 @@ pub struct Gate {
     users: Arc<UserRegistry>,
     store: Store,
     stats: Arc<GateStats>,
+    /// Seconds of disuse after which a token dies, if limited.
+    idle_secs: Option<u64>,
 }
 
 impl Gate {
-    pub fn new(keys: Keys, store: Store, cache_capacity: u64) -> Gate {
+    pub fn new(keys: Keys, store: Store, cache_capacity: u64, idle_secs: Option<u64>) -> Gate {
         Gate {
+            idle_secs,
             keys: Arc::new(keys),
             tokens: TokenCache::new(cache_capacity),
             users: Arc::new(UserRegistry::default()),
@@ -96,13 +99,13 @@ impl Gate {
         use std::sync::atomic::Ordering::Relaxed;
         match self.tokens.get(key)? {
             Cached::Revoked { .. } => Some(Err(Denied::Invalid)),
-            Cached::Live(live) if live.is_current(now) => {
+            Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
+            Cached::Live(live) if live.is_stale() => None,
+            Cached::Live(live) => {
                 self.stats.hits.fetch_add(1, Relaxed);
                 live.touch(now);
                 Some(Ok(live))
             }
-            Cached::Live(live) if now >= live.expires_at => Some(Err(Denied::Invalid)),
-            Cached::Live(_) => None,
         }
     }
 
@@ -129,13 +132,13 @@ impl Gate {
             })?;
         match found {
             Some((user, generation, record)) => {
-                let live = Arc::new(LiveToken {
-                    jti: record.jti,
-                    user,
-                    generation,
-                    expires_at: record.expires_at.min(exp),
-                    last_used_at: AtomicU64::new(record.last_used_at.max(now)),
-                });
+                let expires_at = record.expires_at.min(exp);
+                let live = LiveToken::new(record.jti, user, generation, expires_at, record.last_used_at);
+                if live.is_dead(now, self.idle_secs) {
+                    return Err(Denied::Invalid);
+                }
+                live.touch(now);
+                let live = Arc::new(live);
                 self.tokens.insert(key, Cached::Live(live.clone()));
                 Ok(live)
             }
@@ -155,13 +158,7 @@ impl Gate {
         generation: u64,
         record: &TokenRecord,
     ) {
-        let live = LiveToken {
-            jti: record.jti.clone(),
-            user,
-            generation,
-            expires_at: record.expires_at,
-            last_used_at: AtomicU64::new(record.last_used_at),
-        };
+        let live = LiveToken::new(record.jti.clone(), user, generation, record.expires_at, record.last_used_at);
         self.tokens.insert(key, Cached::Live(Arc::new(live)));
     }
 
@@ -186,6 +183,11 @@ impl Gate {
         self.users.refresh_roles(user_id, || {
             store.read_now(|txn| store::users::roles_of(txn, user_id))
         })
+    }
+
+    /// Whether a stored entry is dead by disuse at `now`.
+    pub fn idle_expired(&self, record: &TokenRecord, now: u64) -> bool {
+        self.idle_secs.is_some_and(|idle| now.saturating_sub(record.last_used_at) >= idle)
     }
 
     /// Forgets everything cached (after `reset-db`-like changes).

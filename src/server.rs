@@ -27,6 +27,7 @@ use warp::http::{Request, StatusCode};
 use warp::reply::Response;
 
 use crate::api::{self, Route, error::error_response, filters::PeerAddr};
+use crate::maintenance;
 use crate::state::AppState;
 
 /// Serves `listener` until `shutdown` resolves.
@@ -44,6 +45,8 @@ pub async fn run(
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let (stop_upkeep, upkeep_stopped) = tokio::sync::watch::channel(false);
+    let upkeep = tokio::spawn(maintenance::run(state.clone(), upkeep_stopped));
     loop {
         let accepted = tokio::select! {
             accepted = accept(&listener, &slots) => accepted,
@@ -69,6 +72,11 @@ pub async fn run(
         .is_err()
     {
         tracing::warn!(grace = ?config.shutdown_grace, "requests still in flight at the deadline");
+    }
+    let _ = stop_upkeep.send(true);
+    let _ = upkeep.await;
+    if let Err(err) = maintenance::flush_last_used(&state).await {
+        tracing::warn!(%err, "last-used times could not be written at shutdown");
     }
 }
 

@@ -15,6 +15,8 @@ use crate::auth::{ids, names, now_secs, password};
 use crate::cache::LiveUser;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::config::TokenLimit;
+use crate::store::tokens::Cap;
 use crate::store::{self, Refusal, StoreError, TokenRecord, UserRecord};
 use crate::time::rfc3339;
 
@@ -53,7 +55,7 @@ pub fn login(state: AppState) -> Route {
     warp::path!("api" / "v1" / "login")
         .and(warp::post())
         .and(json_body::<LoginBody>())
-        .and(client())
+        .and(client(state.config.trusted_proxies.clone().into()))
         .and(with_state(state))
         .then(|body, client, state| async move { respond(do_login(body, client, state).await) })
         .boxed()
@@ -264,12 +266,21 @@ async fn issue_token(
         expires_at,
     };
     let stored = record.clone();
-    let inserted = state
-        .store
-        .write(move |txn| store::tokens::insert(txn, &stored))
-        .await?;
-    if inserted.is_err() {
-        return Err(ApiError::InvalidLogin);
+    let cap = Some(Cap {
+        max: state.config.max_tokens_per_user,
+        evict: state.config.on_token_limit == TokenLimit::Evict,
+    });
+    let inserted = state.store.write(move |txn| store::tokens::insert(txn, &stored, cap)).await?;
+    match inserted {
+        Ok(evicted) if !evicted.is_empty() => {
+            state.gate.revoked(&verified.user.id);
+            Metrics::add(&state.metrics.revocations, evicted.len() as u64);
+        }
+        Ok(_) => {}
+        Err(Refusal::TooManyTokens) => {
+            return Err(ApiError::Conflict("too many live tokens: log out another device first"));
+        }
+        Err(_) => return Err(ApiError::InvalidLogin),
     }
     if let Presented::Token { key, .. } = header::parse(token.as_bytes()) {
         state

@@ -40,24 +40,32 @@ pub struct Client {
     pub ip: String,
 }
 
-pub fn client() -> impl Filter<Extract = (Client,), Error = Infallible> + Clone {
-    let user_agent = warp::header::value("user-agent")
-        .map(Some)
-        .or(warp::any().map(|| None))
-        .unify();
-    user_agent.and(warp::ext::optional::<PeerAddr>()).map(
-        |agent: Option<HeaderValue>, peer: Option<PeerAddr>| Client {
-            user_agent: agent
-                .map(|v| {
-                    String::from_utf8_lossy(v.as_bytes())
-                        .chars()
-                        .take(512)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            ip: peer.map(|p| p.0.ip().to_string()).unwrap_or_default(),
-        },
-    )
+pub fn client(
+    trusted: std::sync::Arc<[ipnet::IpNet]>,
+) -> impl Filter<Extract = (Client,), Error = Infallible> + Clone {
+    optional_value("user-agent")
+        .and(optional_value("forwarded"))
+        .and(optional_value("x-forwarded-for"))
+        .and(warp::ext::optional::<PeerAddr>())
+        .map(move |agent: Option<HeaderValue>, forwarded, xff, peer: Option<PeerAddr>| {
+            let text = |v: &Option<HeaderValue>| v.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let ip = peer.map(|peer| {
+                let (fwd, xff) = (text(&forwarded), text(&xff));
+                super::client_ip::resolve(peer.0.ip(), &trusted, fwd.as_deref(), xff.as_deref())
+            });
+            Client {
+                user_agent: agent
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(512).collect())
+                    .unwrap_or_default(),
+                ip: ip.map(|ip| ip.to_string()).unwrap_or_default(),
+            }
+        })
+}
+
+fn optional_value(
+    name: &'static str,
+) -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
+    warp::header::value(name).map(Some).or(warp::any().map(|| None)).unify()
 }
 
 /// One JSON object of at most [`MAX_BODY`] bytes, as `application/json` or

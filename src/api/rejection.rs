@@ -36,6 +36,9 @@ fn to_response(err: &Rejection) -> Response {
     if let Some(bad) = err.find::<BadBody>() {
         return error_response(bad.status, &bad.message);
     }
+    if err.find::<warp::filters::cors::CorsForbidden>().is_some() {
+        return error_response(StatusCode::FORBIDDEN, "this origin is not allowed");
+    }
     if err.is_not_found() {
         return error_response(StatusCode::NOT_FOUND, "not found");
     }

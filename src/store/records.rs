@@ -42,4 +42,5 @@ pub enum Refusal {
     NoSuchUser,
     NoSuchRole,
     NoSuchToken,
+    TooManyTokens,
 }
