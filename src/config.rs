@@ -114,7 +114,14 @@ mod tests {
     fn origins() {
         assert!(super::origin_ok("https://app.example.com"));
         assert!(super::origin_ok("http://127.0.0.1:8080"));
-        for bad in ["", "app.example.com", "ftp://x", "https://", "https://x/path", "https://x y"] {
+        for bad in [
+            "",
+            "app.example.com",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+            "https://x y",
+        ] {
             assert!(!super::origin_ok(bad), "{bad}");
         }
     }

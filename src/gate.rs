@@ -45,12 +45,15 @@ pub struct Gate {
     stats: Arc<GateStats>,
     /// Seconds of disuse after which a token dies, if limited.
     idle_secs: Option<u64>,
+    /// Random keys for token fingerprints, fixed for the process.
+    fingerprints: std::hash::RandomState,
 }
 
 impl Gate {
     pub fn new(keys: Keys, store: Store, cache_capacity: u64, idle_secs: Option<u64>) -> Gate {
         Gate {
             idle_secs,
+            fingerprints: std::hash::RandomState::new(),
             keys: Arc::new(keys),
             tokens: TokenCache::new(cache_capacity),
             users: Arc::new(UserRegistry::default()),
@@ -84,9 +87,10 @@ impl Gate {
             Some(Presented::Token { token, key }) => (token, key),
         };
         let now = now_secs();
-        let live = match self.cached(&key, now) {
+        let fingerprint = self.fingerprint(token);
+        let live = match self.cached(&key, fingerprint, now) {
             Some(verdict) => verdict?,
-            None => self.verify_and_fill(token, key, now).await?,
+            None => self.verify_and_fill(token, key, fingerprint, now).await?,
         };
         match role {
             Some(role) if !live.user.has_role(role) => Err(Denied::Forbidden),
@@ -94,11 +98,26 @@ impl Gate {
         }
     }
 
+    /// Keyed hash of everything before the signature.
     #[inline]
-    fn cached(&self, key: &SignatureKey, now: u64) -> Option<Result<Arc<LiveToken>, Denied>> {
+    pub fn fingerprint(&self, token: &str) -> u64 {
+        use std::hash::BuildHasher;
+        let signed = token.len().saturating_sub(header::SIGNATURE_LEN);
+        self.fingerprints.hash_one(&token.as_bytes()[..signed])
+    }
+
+    #[inline]
+    fn cached(
+        &self,
+        key: &SignatureKey,
+        fingerprint: u64,
+        now: u64,
+    ) -> Option<Result<Arc<LiveToken>, Denied>> {
         use std::sync::atomic::Ordering::Relaxed;
         match self.tokens.get(key)? {
             Cached::Revoked { .. } => Some(Err(Denied::Invalid)),
+            // The signature of a live token under another header or payload.
+            Cached::Live(live) if live.fingerprint != fingerprint => Some(Err(Denied::Invalid)),
             Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
             Cached::Live(live) if live.is_stale() => None,
             Cached::Live(live) => {
@@ -113,6 +132,7 @@ impl Gate {
         &self,
         token: &str,
         key: SignatureKey,
+        fingerprint: u64,
         now: u64,
     ) -> Result<Arc<LiveToken>, Denied> {
         self.stats
@@ -133,7 +153,14 @@ impl Gate {
         match found {
             Some((user, generation, record)) => {
                 let expires_at = record.expires_at.min(exp);
-                let live = LiveToken::new(record.jti, user, generation, expires_at, record.last_used_at);
+                let live = LiveToken::new(
+                    record.jti,
+                    fingerprint,
+                    user,
+                    generation,
+                    expires_at,
+                    record.last_used_at,
+                );
                 if live.is_dead(now, self.idle_secs) {
                     return Err(Denied::Invalid);
                 }
@@ -151,14 +178,13 @@ impl Gate {
 
     /// Puts a token just issued into the cache, stamped with a generation
     /// read before its entry was committed.
-    pub fn prefill(
-        &self,
-        key: SignatureKey,
-        user: Arc<LiveUser>,
-        generation: u64,
-        record: &TokenRecord,
-    ) {
-        let live = LiveToken::new(record.jti.clone(), user, generation, record.expires_at, record.last_used_at);
+    pub fn prefill(&self, token: &str, user: Arc<LiveUser>, generation: u64, record: &TokenRecord) {
+        let Presented::Token { token, key } = header::parse(token.as_bytes()) else {
+            return;
+        };
+        let (jti, used) = (record.jti.clone(), record.last_used_at);
+        let fingerprint = self.fingerprint(token);
+        let live = LiveToken::new(jti, fingerprint, user, generation, record.expires_at, used);
         self.tokens.insert(key, Cached::Live(Arc::new(live)));
     }
 
@@ -187,7 +213,8 @@ impl Gate {
 
     /// Whether a stored entry is dead by disuse at `now`.
     pub fn idle_expired(&self, record: &TokenRecord, now: u64) -> bool {
-        self.idle_secs.is_some_and(|idle| now.saturating_sub(record.last_used_at) >= idle)
+        self.idle_secs
+            .is_some_and(|idle| now.saturating_sub(record.last_used_at) >= idle)
     }
 
     /// Forgets everything cached (after `reset-db`-like changes).

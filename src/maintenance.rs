@@ -57,7 +57,10 @@ pub async fn flush_last_used(state: &AppState) -> Result<usize, StoreError> {
         return Ok(0);
     }
     let used: Vec<(String, u64)> = pending.iter().map(|(t, at)| (t.jti.clone(), *at)).collect();
-    let written = state.store.write(move |txn| tokens::touch_many(txn, &used)).await?;
+    let written = state
+        .store
+        .write(move |txn| tokens::touch_many(txn, &used))
+        .await?;
     for (token, at) in pending {
         token.mark_flushed(at);
     }

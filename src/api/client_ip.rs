@@ -18,10 +18,16 @@ pub fn resolve(
     }
     let hops: Vec<IpAddr> = match (forwarded, x_forwarded_for) {
         (Some(f), _) => forwarded_for(f),
-        (None, Some(x)) => x.split(',').filter_map(|hop| parse_ip(hop.trim())).collect(),
+        (None, Some(x)) => x
+            .split(',')
+            .filter_map(|hop| parse_ip(hop.trim()))
+            .collect(),
         (None, None) => return peer,
     };
-    hops.into_iter().rev().find(|ip| !is_trusted(*ip, trusted)).unwrap_or(peer)
+    hops.into_iter()
+        .rev()
+        .find(|ip| !is_trusted(*ip, trusted))
+        .unwrap_or(peer)
 }
 
 fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
@@ -43,7 +49,9 @@ fn forwarded_for(header: &str) -> Vec<IpAddr> {
         .flat_map(|element| element.split(';'))
         .filter_map(|pair| {
             let (name, value) = pair.split_once('=')?;
-            name.trim().eq_ignore_ascii_case("for").then(|| parse_ip(value.trim()))?
+            name.trim()
+                .eq_ignore_ascii_case("for")
+                .then(|| parse_ip(value.trim()))?
         })
         .collect()
 }
@@ -74,7 +82,12 @@ mod tests {
 
     #[test]
     fn headers_of_untrusted_peers_are_ignored() {
-        let got = resolve(ip("203.0.113.9"), &nets(&["127.0.0.1/32"]), None, Some("1.1.1.1"));
+        let got = resolve(
+            ip("203.0.113.9"),
+            &nets(&["127.0.0.1/32"]),
+            None,
+            Some("1.1.1.1"),
+        );
         assert_eq!(got, ip("203.0.113.9"));
     }
 
@@ -82,19 +95,28 @@ mod tests {
     fn the_nearest_untrusted_hop_wins() {
         let trusted = nets(&["127.0.0.0/8", "10.0.0.0/8"]);
         let xff = Some("6.6.6.6, 198.51.100.7, 10.0.0.2");
-        assert_eq!(resolve(ip("127.0.0.1"), &trusted, None, xff), ip("198.51.100.7"));
+        assert_eq!(
+            resolve(ip("127.0.0.1"), &trusted, None, xff),
+            ip("198.51.100.7")
+        );
     }
 
     #[test]
     fn forwarded_is_understood_and_preferred() {
         let trusted = nets(&["127.0.0.1/32"]);
         let fwd = Some(r#"for=192.0.2.60;proto=http, for="[2001:db8::7]:4711""#);
-        assert_eq!(resolve(ip("127.0.0.1"), &trusted, fwd, Some("9.9.9.9")), ip("2001:db8::7"));
+        assert_eq!(
+            resolve(ip("127.0.0.1"), &trusted, fwd, Some("9.9.9.9")),
+            ip("2001:db8::7")
+        );
     }
 
     #[test]
     fn garbage_falls_back_to_the_peer() {
         let trusted = nets(&["127.0.0.1/32"]);
-        assert_eq!(resolve(ip("127.0.0.1"), &trusted, None, Some("nonsense")), ip("127.0.0.1"));
+        assert_eq!(
+            resolve(ip("127.0.0.1"), &trusted, None, Some("nonsense")),
+            ip("127.0.0.1")
+        );
     }
 }

@@ -30,9 +30,15 @@ fn me(state: AppState) -> Route {
 }
 
 async fn show_me(auth: Option<HeaderValue>, state: AppState) -> ApiResult {
-    let live = state.gate.admit(auth.as_ref().map(HeaderValue::as_bytes), None).await?;
+    let live = state
+        .gate
+        .admit(auth.as_ref().map(HeaderValue::as_bytes), None)
+        .await?;
     let id = live.user.id.clone();
-    let user = state.store.read(move |txn| store::users::by_id(txn, &id)).await?;
+    let user = state
+        .store
+        .read(move |txn| store::users::by_id(txn, &id))
+        .await?;
     let user = user.ok_or(ApiError::InvalidToken)?;
     let body = serde_json::json!({
         "id": user.id,
@@ -64,7 +70,10 @@ fn change_password(state: AppState) -> Route {
 }
 
 async fn do_change(auth: Option<HeaderValue>, body: PasswordChange, state: AppState) -> ApiResult {
-    let live = state.gate.admit(auth.as_ref().map(HeaderValue::as_bytes), None).await?;
+    let live = state
+        .gate
+        .admit(auth.as_ref().map(HeaderValue::as_bytes), None)
+        .await?;
     if body.new_password.is_empty() {
         return Err(ApiError::Unprocessable("new_password is empty".into()));
     }
@@ -76,7 +85,15 @@ async fn do_change(auth: Option<HeaderValue>, body: PasswordChange, state: AppSt
     let (user_id, cost, worker) = (live.user.id.clone(), state.bcrypt_cost, state.clone());
     let new_hash = state
         .logins
-        .run(move || rehash(&worker, &user_id, &body.current_password, &body.new_password, cost))
+        .run(move || {
+            rehash(
+                &worker,
+                &user_id,
+                &body.current_password,
+                &body.new_password,
+                cost,
+            )
+        })
         .await??;
     let Some(new_hash) = new_hash else {
         Metrics::add(&state.metrics.logins_failed, 1);
@@ -98,7 +115,10 @@ async fn do_change(auth: Option<HeaderValue>, body: PasswordChange, state: AppSt
     state.gate.revoked(&live.user.id);
     Metrics::add(&state.metrics.revocations, removed as u64);
     tracing::info!(user_id = %live.user.id, removed, "password changed");
-    Ok(msg_response(StatusCode::OK, "password changed; your other devices are signed out"))
+    Ok(msg_response(
+        StatusCode::OK,
+        "password changed; your other devices are signed out",
+    ))
 }
 
 /// Checks the current password and hashes the new one. `None` on mismatch.
@@ -109,7 +129,9 @@ fn rehash(
     new: &str,
     cost: u32,
 ) -> Result<Option<String>, ApiError> {
-    let user = state.store.read_now(|txn| store::users::by_id(txn, user_id))?;
+    let user = state
+        .store
+        .read_now(|txn| store::users::by_id(txn, user_id))?;
     let Some(user) = user.filter(|u| password::verify(current, &u.password_hash)) else {
         return Ok(None);
     };

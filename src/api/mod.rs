@@ -66,7 +66,12 @@ fn cors(origins: &[String]) -> Option<warp::cors::Builder> {
     }
     Some(
         warp::cors()
-            .allow_origins(origins.iter().map(String::as_str).filter(|o| crate::config::origin_ok(o)))
+            .allow_origins(
+                origins
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|o| crate::config::origin_ok(o)),
+            )
             .allow_methods(["GET", "POST", "PUT", "DELETE", "OPTIONS"])
             .allow_headers(["authorization", "content-type"])
             .expose_headers(["www-authenticate", "retry-after"])

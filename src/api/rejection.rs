@@ -20,7 +20,7 @@ pub struct BadBody {
 impl reject::Reject for BadBody {}
 
 impl BadBody {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Rejection {
+    pub fn rejection(status: StatusCode, message: impl Into<String>) -> Rejection {
         reject::custom(BadBody {
             status,
             message: message.into(),
@@ -42,11 +42,12 @@ fn to_response(err: &Rejection) -> Response {
     if err.is_not_found() {
         return error_response(StatusCode::NOT_FOUND, "not found");
     }
-    if err.find::<reject::MethodNotAllowed>().is_some() {
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    }
+    // Before 405: a route whose method matched refused the query.
     if err.find::<reject::InvalidQuery>().is_some() {
         return error_response(StatusCode::BAD_REQUEST, "invalid query string");
+    }
+    if err.find::<reject::MethodNotAllowed>().is_some() {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     }
     if let Some(header) = err.find::<reject::InvalidHeader>() {
         let message = format!("invalid {} header", header.name());

@@ -89,7 +89,10 @@ pub struct TokenView {
 pub fn view_of(record: TokenRecord, caller: Option<&LiveToken>) -> TokenView {
     let current = caller.is_some_and(|c| c.jti == record.jti);
     let last_used = match caller {
-        Some(caller) if current => caller.last_used_at.load(Ordering::Relaxed).max(record.last_used_at),
+        Some(caller) if current => caller
+            .last_used_at
+            .load(Ordering::Relaxed)
+            .max(record.last_used_at),
         _ => record.last_used_at,
     };
     TokenView {

@@ -32,7 +32,10 @@ pub fn routes(state: AppState) -> Route {
 }
 
 async fn admit_admin(state: &AppState, auth: &Option<HeaderValue>) -> Result<(), ApiError> {
-    state.gate.admit(auth.as_ref().map(HeaderValue::as_bytes), Some(ADMIN)).await?;
+    state
+        .gate
+        .admit(auth.as_ref().map(HeaderValue::as_bytes), Some(ADMIN))
+        .await?;
     Ok(())
 }
 
@@ -61,30 +64,50 @@ fn list(state: AppState) -> Route {
         .and(authorization())
         .and(with_state(state))
         .then(|query: PageQuery, auth, state: AppState| async move {
-            respond(async {
-                admit_admin(&state, &auth).await?;
-                let limit = query.limit.unwrap_or(PAGE_DEFAULT);
-                if !(1..=PAGE_MAX).contains(&limit) {
-                    return Err(ApiError::BadRequest(format!("limit must be 1 to {PAGE_MAX}")));
+            respond(
+                async {
+                    admit_admin(&state, &auth).await?;
+                    let limit = query.limit.unwrap_or(PAGE_DEFAULT);
+                    if !(1..=PAGE_MAX).contains(&limit) {
+                        return Err(ApiError::BadRequest(format!(
+                            "limit must be 1 to {PAGE_MAX}"
+                        )));
+                    }
+                    let after = query.after;
+                    let users = state
+                        .store
+                        .read(move |txn| page(txn, after.as_deref(), limit))
+                        .await?;
+                    let next = (users.len() == limit)
+                        .then(|| users.last().map(|u| u.id.clone()))
+                        .flatten();
+                    Ok(json_response(
+                        StatusCode::OK,
+                        &serde_json::json!({ "users": users, "next": next }),
+                    ))
                 }
-                let after = query.after;
-                let users = state.store.read(move |txn| page(txn, after.as_deref(), limit)).await?;
-                let next = (users.len() == limit).then(|| users.last().map(|u| u.id.clone())).flatten();
-                Ok(json_response(StatusCode::OK, &serde_json::json!({ "users": users, "next": next })))
-            }
-            .await)
+                .await,
+            )
         })
         .boxed()
 }
 
-fn page(txn: &redb::ReadTransaction, after: Option<&str>, limit: usize) -> Result<Vec<UserView>, StoreError> {
+fn page(
+    txn: &redb::ReadTransaction,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<UserView>, StoreError> {
     let now = now_secs();
     store::users::page(txn, after, limit)?
         .into_iter()
         .map(|user| {
             let roles = store::users::roles_of(txn, &user.id)?;
             let tokens = store::tokens::of_user(txn, &user.id)?;
-            Ok(to_view(user, roles, tokens.iter().filter(|t| t.expires_at > now).count()))
+            Ok(to_view(
+                user,
+                roles,
+                tokens.iter().filter(|t| t.expires_at > now).count(),
+            ))
         })
         .collect()
 }
@@ -112,25 +135,30 @@ fn user_tokens(state: AppState) -> Route {
         .and(authorization())
         .and(with_state(state))
         .then(|username: String, auth, state: AppState| async move {
-            respond(async {
-                admit_admin(&state, &auth).await?;
-                let records = state
-                    .store
-                    .read(move |txn| match store::users::by_name(txn, &username)? {
-                        Some(user) => store::tokens::of_user(txn, &user.id).map(Some),
-                        None => Ok(None),
-                    })
-                    .await?
-                    .ok_or(ApiError::NotFound("user not found"))?;
-                let now = now_secs();
-                let tokens: Vec<TokenView> = records
-                    .into_iter()
-                    .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
-                    .map(|r| view_of(r, None))
-                    .collect();
-                Ok(json_response(StatusCode::OK, &serde_json::json!({ "tokens": tokens })))
-            }
-            .await)
+            respond(
+                async {
+                    admit_admin(&state, &auth).await?;
+                    let records = state
+                        .store
+                        .read(move |txn| match store::users::by_name(txn, &username)? {
+                            Some(user) => store::tokens::of_user(txn, &user.id).map(Some),
+                            None => Ok(None),
+                        })
+                        .await?
+                        .ok_or(ApiError::NotFound("user not found"))?;
+                    let now = now_secs();
+                    let tokens: Vec<TokenView> = records
+                        .into_iter()
+                        .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
+                        .map(|r| view_of(r, None))
+                        .collect();
+                    Ok(json_response(
+                        StatusCode::OK,
+                        &serde_json::json!({ "tokens": tokens }),
+                    ))
+                }
+                .await,
+            )
         })
         .boxed()
 }
@@ -142,21 +170,29 @@ fn revoke_user_tokens(state: AppState) -> Route {
         .and(authorization())
         .and(with_state(state))
         .then(|username: String, auth, state: AppState| async move {
-            respond(async {
-                admit_admin(&state, &auth).await?;
-                let removed = state
-                    .store
-                    .write(move |txn| match store::users::id_in_write(txn, &username)? {
-                        Some(id) => store::tokens::remove_all_of(txn, &id, None).map(|n| Some((id, n))),
-                        None => Ok(None),
-                    })
-                    .await?;
-                let (id, count) = removed.ok_or(ApiError::NotFound("user not found"))?;
-                state.gate.revoked(&id);
-                Metrics::add(&state.metrics.revocations, count as u64);
-                Ok(msg_response(StatusCode::OK, "every token of the user has been deleted"))
-            }
-            .await)
+            respond(
+                async {
+                    admit_admin(&state, &auth).await?;
+                    let removed = state
+                        .store
+                        .write(
+                            move |txn| match store::users::id_in_write(txn, &username)? {
+                                Some(id) => store::tokens::remove_all_of(txn, &id, None)
+                                    .map(|n| Some((id, n))),
+                                None => Ok(None),
+                            },
+                        )
+                        .await?;
+                    let (id, count) = removed.ok_or(ApiError::NotFound("user not found"))?;
+                    state.gate.revoked(&id);
+                    Metrics::add(&state.metrics.revocations, count as u64);
+                    Ok(msg_response(
+                        StatusCode::OK,
+                        "every token of the user has been deleted",
+                    ))
+                }
+                .await,
+            )
         })
         .boxed()
 }
@@ -174,21 +210,29 @@ fn set_disabled(state: AppState) -> Route {
         .and(authorization())
         .and(json_body::<DisabledBody>())
         .and(with_state(state))
-        .then(|username: String, auth, body: DisabledBody, state: AppState| async move {
-            respond(async {
-                admit_admin(&state, &auth).await?;
-                let disabled = body.disabled;
-                let changed = state
-                    .store
-                    .write(move |txn| store::users::set_disabled(txn, &username, disabled))
-                    .await?;
-                let id = changed.map_err(|_| ApiError::NotFound("user not found"))?;
-                state.gate.revoked(&id);
-                let message = if disabled { "user disabled" } else { "user enabled" };
-                Ok(msg_response(StatusCode::OK, message))
-            }
-            .await)
-        })
+        .then(
+            |username: String, auth, body: DisabledBody, state: AppState| async move {
+                respond(
+                    async {
+                        admit_admin(&state, &auth).await?;
+                        let disabled = body.disabled;
+                        let changed = state
+                            .store
+                            .write(move |txn| store::users::set_disabled(txn, &username, disabled))
+                            .await?;
+                        let id = changed.map_err(|_| ApiError::NotFound("user not found"))?;
+                        state.gate.revoked(&id);
+                        let message = if disabled {
+                            "user disabled"
+                        } else {
+                            "user enabled"
+                        };
+                        Ok(msg_response(StatusCode::OK, message))
+                    }
+                    .await,
+                )
+            },
+        )
         .boxed()
 }
 
@@ -198,13 +242,18 @@ fn delete_user(state: AppState) -> Route {
         .and(warp::delete())
         .and(authorization())
         .and(with_state(state))
-        .then(|username: String, auth, state: AppState| async move { respond(do_delete(username, auth, state).await) })
+        .then(|username: String, auth, state: AppState| async move {
+            respond(do_delete(username, auth, state).await)
+        })
         .boxed()
 }
 
 async fn do_delete(username: String, auth: Option<HeaderValue>, state: AppState) -> ApiResult {
     admit_admin(&state, &auth).await?;
-    let deleted = state.store.write(move |txn| store::users::delete(txn, &username)).await?;
+    let deleted = state
+        .store
+        .write(move |txn| store::users::delete(txn, &username))
+        .await?;
     let id = deleted.map_err(|_| ApiError::NotFound("user not found"))?;
     state.gate.revoked(&id);
     tracing::info!(user_id = %id, "user deleted");

@@ -24,27 +24,35 @@ pub fn route(state: AppState) -> Route {
         .and(warp::query::<VerifyQuery>())
         .and(authorization())
         .and(with_state(state))
-        .then(|query: VerifyQuery, auth: Option<HeaderValue>, state: AppState| async move {
-            respond(async {
-                if let Some(role) = query.role.as_deref().filter(|r| !names::role_ok(r)) {
-                    return Err(ApiError::BadRequest(format!("invalid role name {:?}", role.chars().take(64).collect::<String>())));
-                }
-                let header = auth.as_ref().map(HeaderValue::as_bytes);
-                let live = state.gate.admit(header, query.role.as_deref()).await?;
-                let mut response = super::error::msg_response(StatusCode::OK, "ok");
-                let headers = response.headers_mut();
-                let roles = live.user.roles().join(",");
-                for (name, value) in [
-                    ("x-guestlist-user", live.user.username.as_str()),
-                    ("x-guestlist-user-id", live.user.id.as_str()),
-                    ("x-guestlist-roles", roles.as_str()),
-                ] {
-                    if let Ok(value) = HeaderValue::from_str(value) {
-                        headers.insert(name, value);
+        .then(
+            |query: VerifyQuery, auth: Option<HeaderValue>, state: AppState| async move {
+                respond(
+                    async {
+                        if let Some(role) = query.role.as_deref().filter(|r| !names::role_ok(r)) {
+                            return Err(ApiError::BadRequest(format!(
+                                "invalid role name {:?}",
+                                role.chars().take(64).collect::<String>()
+                            )));
+                        }
+                        let header = auth.as_ref().map(HeaderValue::as_bytes);
+                        let live = state.gate.admit(header, query.role.as_deref()).await?;
+                        let mut response = super::error::msg_response(StatusCode::OK, "ok");
+                        let headers = response.headers_mut();
+                        let roles = live.user.roles().join(",");
+                        for (name, value) in [
+                            ("x-guestlist-user", live.user.username.as_str()),
+                            ("x-guestlist-user-id", live.user.id.as_str()),
+                            ("x-guestlist-roles", roles.as_str()),
+                        ] {
+                            if let Ok(value) = HeaderValue::from_str(value) {
+                                headers.insert(name, value);
+                            }
+                        }
+                        Ok(response)
                     }
-                }
-                Ok(response)
-            }.await)
-        })
+                    .await,
+                )
+            },
+        )
         .boxed()
 }

@@ -81,7 +81,7 @@ mod tests {
     }
 
     fn is_token(p: Presented<'_>) -> bool {
-        matches!(p, Presented::Token { key, .. } if &key == SIG.as_bytes())
+        matches!(p, Presented::Token { key, .. } if key == SIG.as_bytes())
     }
 
     #[test]

@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_until_exp_exclusive() {
         let keys = Keys::new(SECRET).unwrap();
-        let now = 1_000_000;
+        let now = crate::auth::now_secs();
         let token = keys.issue(&claims(now)).unwrap();
         assert_eq!(keys.verify(&token, now), Ok(claims(now)));
         assert_eq!(keys.verify(&token, now + 59).map(|c| c.jti), Ok("j".into()));
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn other_secrets_algorithms_and_claim_shapes_are_refused() {
         let keys = Keys::new(SECRET).unwrap();
-        let now = 1_000_000u64;
+        let now = crate::auth::now_secs();
         let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
         let ok = format!(
             r#"{{"sub":"u","jti":"j","iat":{now},"exp":{},"iss":"guestlist"}}"#,

@@ -12,6 +12,9 @@ use crate::auth::header::SignatureKey;
 #[derive(Debug)]
 pub struct LiveToken {
     pub jti: String,
+    /// Keyed hash of the token's header and payload: a hit must present
+    /// exactly the token that was verified, not just its signature.
+    pub fingerprint: u64,
     pub user: Arc<LiveUser>,
     /// The user's generation when the entry was checked against the database.
     pub generation: u64,
@@ -23,9 +26,17 @@ pub struct LiveToken {
 }
 
 impl LiveToken {
-    pub fn new(jti: String, user: Arc<LiveUser>, generation: u64, expires_at: u64, used: u64) -> Self {
+    pub fn new(
+        jti: String,
+        fingerprint: u64,
+        user: Arc<LiveUser>,
+        generation: u64,
+        expires_at: u64,
+        used: u64,
+    ) -> Self {
         LiveToken {
             jti,
+            fingerprint,
             user,
             generation,
             expires_at,

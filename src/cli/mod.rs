@@ -128,7 +128,9 @@ fn parse_origin(text: &str) -> Result<String, String> {
     if crate::config::origin_ok(text) {
         Ok(text.to_owned())
     } else {
-        Err(format!("{text:?} is not an origin like https://app.example.com"))
+        Err(format!(
+            "{text:?} is not an origin like https://app.example.com"
+        ))
     }
 }
 
@@ -148,7 +150,10 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -156,6 +161,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `--help` and `--version` print as clap does; a usage error is one line.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or("bad usage");
+    let reason = first.trim_start_matches("error: ");
+    eprintln!("guestlist: error: {reason} (see guestlist --help)");
+    ExitCode::from(2)
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
@@ -211,11 +233,12 @@ fn serve(config: Config) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.listen)))?;
         let bound = listener.local_addr().map_err(Failure::other)?;
+        let stop = crate::server::shutdown_signal();
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "listening on http://{bound}");
         let _ = stdout.flush();
         tracing::info!(%bound, data_dir = %config.data_dir.display(), "serving");
-        crate::run(listener, state, crate::server::shutdown_signal()).await;
+        crate::run(listener, state, stop).await;
         tracing::info!("stopped");
         Ok(())
     })

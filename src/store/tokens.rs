@@ -24,9 +24,7 @@ pub fn of_user(txn: &ReadTransaction, user_id: &str) -> Result<Vec<TokenRecord>,
         }
     }
     out.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| b.jti.cmp(&a.jti))
+        (b.created_at, b.created_us, &b.jti).cmp(&(a.created_at, a.created_us, &a.jti))
     });
     Ok(out)
 }
@@ -58,9 +56,12 @@ pub fn insert(
         None => Vec::new(),
     };
     let jti = record.jti.as_str();
-    txn.open_table(TOKENS)?.insert(jti, encode(record)?.as_slice())?;
-    txn.open_multimap_table(USER_TOKENS)?.insert(record.user_id.as_str(), jti)?;
-    txn.open_table(TOKEN_EXPIRY)?.insert((record.expires_at, jti), ())?;
+    txn.open_table(TOKENS)?
+        .insert(jti, encode(record)?.as_slice())?;
+    txn.open_multimap_table(USER_TOKENS)?
+        .insert(record.user_id.as_str(), jti)?;
+    txn.open_table(TOKEN_EXPIRY)?
+        .insert((record.expires_at, jti), ())?;
     Ok(Ok(evicted))
 }
 
@@ -77,7 +78,7 @@ fn make_room(
     if !cap.evict {
         return Ok(Err(Refusal::TooManyTokens));
     }
-    held.sort_by_key(|r| (r.last_used_at, r.created_at));
+    held.sort_by_key(|r| (r.last_used_at, r.created_at, r.created_us));
     let excess = held.len() + 1 - cap.max;
     let mut evicted = Vec::new();
     for record in held.into_iter().take(excess) {
@@ -109,7 +110,10 @@ pub fn touch_many(txn: &WriteTransaction, used: &[(String, u64)]) -> Result<usiz
             None => continue,
         };
         if record.last_used_at < *at {
-            let record = TokenRecord { last_used_at: *at, ..record };
+            let record = TokenRecord {
+                last_used_at: *at,
+                ..record
+            };
             tokens.insert(jti.as_str(), encode(&record)?.as_slice())?;
             written += 1;
         }
@@ -119,7 +123,11 @@ pub fn touch_many(txn: &WriteTransaction, used: &[(String, u64)]) -> Result<usiz
 
 /// Removes up to `limit` entries that expired at or before `now`, walking
 /// the expiry index in order (never the tokens table). Answers their owners.
-pub fn purge_expired(txn: &WriteTransaction, now: u64, limit: usize) -> Result<Vec<String>, StoreError> {
+pub fn purge_expired(
+    txn: &WriteTransaction,
+    now: u64,
+    limit: usize,
+) -> Result<Vec<String>, StoreError> {
     let due: Vec<(u64, String)> = {
         let index = txn.open_table(TOKEN_EXPIRY)?;
         let mut due = Vec::new();
@@ -133,10 +141,14 @@ pub fn purge_expired(txn: &WriteTransaction, now: u64, limit: usize) -> Result<V
     let mut owners = Vec::new();
     for (at, jti) in due {
         txn.open_table(TOKEN_EXPIRY)?.remove((at, jti.as_str()))?;
-        let removed = txn.open_table(TOKENS)?.remove(jti.as_str())?.map(|b| b.value().to_vec());
+        let removed = txn
+            .open_table(TOKENS)?
+            .remove(jti.as_str())?
+            .map(|b| b.value().to_vec());
         if let Some(bytes) = removed {
             let record: TokenRecord = decode(&bytes)?;
-            txn.open_multimap_table(USER_TOKENS)?.remove(record.user_id.as_str(), jti.as_str())?;
+            txn.open_multimap_table(USER_TOKENS)?
+                .remove(record.user_id.as_str(), jti.as_str())?;
             owners.push(record.user_id);
         }
     }

@@ -142,11 +142,11 @@ async fn bodies_that_are_not_one_well_typed_object_are_400_naming_the_problem() 
         (b"{username: amy}", ""),
         (
             br#"{"username":1,"email":"amy@mail.com","password":"password1"}"#,
-            "invalid type",
+            "field `username` must be a string",
         ),
         (
             br#"{"username":"amy","email":null,"password":"password1"}"#,
-            "invalid type",
+            "field `email` must be a string",
         ),
         (
             br#"{"username":"amy","email":"amy@mail.com","password":"password1","admin":true}"#,
