@@ -15,6 +15,16 @@ pub enum LogFormat {
     Json,
 }
 
+/// What a login does when the user already has the maximum of live tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TokenLimit {
+    /// Revoke the user's least recently used token.
+    #[default]
+    Evict,
+    /// Refuse the login with 409.
+    Reject,
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -34,6 +44,19 @@ pub struct Config {
     pub max_connections: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Last-used times are written at most once per this interval.
+    pub last_used_flush: Duration,
+    /// How often expired token entries are purged.
+    pub purge_interval: Duration,
+    /// Live tokens per user at most.
+    pub max_tokens_per_user: usize,
+    pub on_token_limit: TokenLimit,
+    /// A token unused for this long dies; `None` for no idle limit.
+    pub token_idle_ttl: Option<Duration>,
+    /// Browser origins allowed by CORS; empty turns CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -53,6 +76,13 @@ impl Config {
             header_timeout: Duration::from_secs(5),
             max_connections: 1000,
             shutdown_grace: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
+            last_used_flush: Duration::from_secs(60),
+            purge_interval: Duration::from_secs(60),
+            max_tokens_per_user: 100,
+            on_token_limit: TokenLimit::Evict,
+            token_idle_ttl: None,
+            cors_origins: Vec::new(),
         }
     }
 
@@ -61,6 +91,38 @@ impl Config {
         Config {
             bcrypt_cost: 4,
             ..Config::new(data_dir)
+        }
+    }
+}
+
+/// Whether `origin` is a browser origin warp's CORS accepts:
+/// `http(s)://host[:port]`, nothing after.
+pub fn origin_ok(origin: &str) -> bool {
+    let Some((scheme, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    matches!(scheme, "http" | "https")
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn origins() {
+        assert!(super::origin_ok("https://app.example.com"));
+        assert!(super::origin_ok("http://127.0.0.1:8080"));
+        for bad in [
+            "",
+            "app.example.com",
+            "ftp://x",
+            "https://",
+            "https://x/path",
+            "https://x y",
+        ] {
+            assert!(!super::origin_ok(bad), "{bad}");
         }
     }
 }

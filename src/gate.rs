@@ -43,11 +43,17 @@ pub struct Gate {
     users: Arc<UserRegistry>,
     store: Store,
     stats: Arc<GateStats>,
+    /// Seconds of disuse after which a token dies, if limited.
+    idle_secs: Option<u64>,
+    /// Random keys for token fingerprints, fixed for the process.
+    fingerprints: std::hash::RandomState,
 }
 
 impl Gate {
-    pub fn new(keys: Keys, store: Store, cache_capacity: u64) -> Gate {
+    pub fn new(keys: Keys, store: Store, cache_capacity: u64, idle_secs: Option<u64>) -> Gate {
         Gate {
+            idle_secs,
+            fingerprints: std::hash::RandomState::new(),
             keys: Arc::new(keys),
             tokens: TokenCache::new(cache_capacity),
             users: Arc::new(UserRegistry::default()),
@@ -81,9 +87,10 @@ impl Gate {
             Some(Presented::Token { token, key }) => (token, key),
         };
         let now = now_secs();
-        let live = match self.cached(&key, now) {
+        let fingerprint = self.fingerprint(token);
+        let live = match self.cached(&key, fingerprint, now) {
             Some(verdict) => verdict?,
-            None => self.verify_and_fill(token, key, now).await?,
+            None => self.verify_and_fill(token, key, fingerprint, now).await?,
         };
         match role {
             Some(role) if !live.user.has_role(role) => Err(Denied::Forbidden),
@@ -91,18 +98,33 @@ impl Gate {
         }
     }
 
+    /// Keyed hash of everything before the signature.
     #[inline]
-    fn cached(&self, key: &SignatureKey, now: u64) -> Option<Result<Arc<LiveToken>, Denied>> {
+    pub fn fingerprint(&self, token: &str) -> u64 {
+        use std::hash::BuildHasher;
+        let signed = token.len().saturating_sub(header::SIGNATURE_LEN);
+        self.fingerprints.hash_one(&token.as_bytes()[..signed])
+    }
+
+    #[inline]
+    fn cached(
+        &self,
+        key: &SignatureKey,
+        fingerprint: u64,
+        now: u64,
+    ) -> Option<Result<Arc<LiveToken>, Denied>> {
         use std::sync::atomic::Ordering::Relaxed;
         match self.tokens.get(key)? {
             Cached::Revoked { .. } => Some(Err(Denied::Invalid)),
-            Cached::Live(live) if live.is_current(now) => {
+            // The signature of a live token under another header or payload.
+            Cached::Live(live) if live.fingerprint != fingerprint => Some(Err(Denied::Invalid)),
+            Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
+            Cached::Live(live) if live.is_stale() => None,
+            Cached::Live(live) => {
                 self.stats.hits.fetch_add(1, Relaxed);
                 live.touch(now);
                 Some(Ok(live))
             }
-            Cached::Live(live) if now >= live.expires_at => Some(Err(Denied::Invalid)),
-            Cached::Live(_) => None,
         }
     }
 
@@ -110,6 +132,7 @@ impl Gate {
         &self,
         token: &str,
         key: SignatureKey,
+        fingerprint: u64,
         now: u64,
     ) -> Result<Arc<LiveToken>, Denied> {
         self.stats
@@ -129,13 +152,20 @@ impl Gate {
             })?;
         match found {
             Some((user, generation, record)) => {
-                let live = Arc::new(LiveToken {
-                    jti: record.jti,
+                let expires_at = record.expires_at.min(exp);
+                let live = LiveToken::new(
+                    record.jti,
+                    fingerprint,
                     user,
                     generation,
-                    expires_at: record.expires_at.min(exp),
-                    last_used_at: AtomicU64::new(record.last_used_at.max(now)),
-                });
+                    expires_at,
+                    record.last_used_at,
+                );
+                if live.is_dead(now, self.idle_secs) {
+                    return Err(Denied::Invalid);
+                }
+                live.touch(now);
+                let live = Arc::new(live);
                 self.tokens.insert(key, Cached::Live(live.clone()));
                 Ok(live)
             }
@@ -148,20 +178,13 @@ impl Gate {
 
     /// Puts a token just issued into the cache, stamped with a generation
     /// read before its entry was committed.
-    pub fn prefill(
-        &self,
-        key: SignatureKey,
-        user: Arc<LiveUser>,
-        generation: u64,
-        record: &TokenRecord,
-    ) {
-        let live = LiveToken {
-            jti: record.jti.clone(),
-            user,
-            generation,
-            expires_at: record.expires_at,
-            last_used_at: AtomicU64::new(record.last_used_at),
+    pub fn prefill(&self, token: &str, user: Arc<LiveUser>, generation: u64, record: &TokenRecord) {
+        let Presented::Token { token, key } = header::parse(token.as_bytes()) else {
+            return;
         };
+        let (jti, used) = (record.jti.clone(), record.last_used_at);
+        let fingerprint = self.fingerprint(token);
+        let live = LiveToken::new(jti, fingerprint, user, generation, record.expires_at, used);
         self.tokens.insert(key, Cached::Live(Arc::new(live)));
     }
 
@@ -186,6 +209,12 @@ impl Gate {
         self.users.refresh_roles(user_id, || {
             store.read_now(|txn| store::users::roles_of(txn, user_id))
         })
+    }
+
+    /// Whether a stored entry is dead by disuse at `now`.
+    pub fn idle_expired(&self, record: &TokenRecord, now: u64) -> bool {
+        self.idle_secs
+            .is_some_and(|idle| now.saturating_sub(record.last_used_at) >= idle)
     }
 
     /// Forgets everything cached (after `reset-db`-like changes).

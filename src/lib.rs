@@ -39,6 +39,7 @@ pub mod cli;
 pub mod config;
 pub mod gate;
 pub mod logins;
+pub mod maintenance;
 pub mod metrics;
 pub mod mint;
 pub mod secret;

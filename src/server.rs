@@ -27,6 +27,7 @@ use warp::http::{Request, StatusCode};
 use warp::reply::Response;
 
 use crate::api::{self, Route, error::error_response, filters::PeerAddr};
+use crate::maintenance;
 use crate::state::AppState;
 
 /// Serves `listener` until `shutdown` resolves.
@@ -44,6 +45,8 @@ pub async fn run(
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let (stop_upkeep, upkeep_stopped) = tokio::sync::watch::channel(false);
+    let upkeep = tokio::spawn(maintenance::run(state.clone(), upkeep_stopped));
     loop {
         let accepted = tokio::select! {
             accepted = accept(&listener, &slots) => accepted,
@@ -69,6 +72,11 @@ pub async fn run(
         .is_err()
     {
         tracing::warn!(grace = ?config.shutdown_grace, "requests still in flight at the deadline");
+    }
+    let _ = stop_upkeep.send(true);
+    let _ = upkeep.await;
+    if let Err(err) = maintenance::flush_last_used(&state).await {
+        tracing::warn!(%err, "last-used times could not be written at shutdown");
     }
 }
 
@@ -117,19 +125,25 @@ fn connection_service(
     })
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-pub async fn shutdown_signal() {
+/// Resolves on SIGTERM or Ctrl-C. The handlers are installed when this is
+/// called (inside the runtime), not when first polled, so a signal that
+/// arrives right after start-up is not fatal.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(err) => {
-            tracing::warn!(%err, "cannot listen for SIGTERM; Ctrl-C only");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let term = signal(SignalKind::terminate());
+    let interrupt = signal(SignalKind::interrupt());
+    async move {
+        match (term, interrupt) {
+            (Ok(mut term), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt.recv() => {}
+                }
+            }
+            (Err(err), _) | (_, Err(err)) => {
+                tracing::warn!(%err, "cannot listen for signals; stop with SIGKILL");
+                std::future::pending::<()>().await;
+            }
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
     }
 }

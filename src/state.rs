@@ -59,7 +59,13 @@ impl AppState {
         })?;
         let store = Store::open(&config.data_dir)?;
         let secret = secret::load(&config.data_dir, config.secret.as_deref())?;
-        let gate = Gate::new(Keys::new(&secret)?, store.clone(), config.cache_capacity);
+        let idle = config.token_idle_ttl.map(|d| d.as_secs().max(1));
+        let gate = Gate::new(
+            Keys::new(&secret)?,
+            store.clone(),
+            config.cache_capacity,
+            idle,
+        );
         let dummy_hash = Arc::new(OnceLock::new());
         warm_dummy_hash(dummy_hash.clone(), config.bcrypt_cost);
         Ok(AppState(Arc::new(Inner {

@@ -9,12 +9,13 @@ use warp::http::StatusCode;
 use super::Route;
 use super::error::{ApiError, ApiResult, json_response, respond};
 use super::filters::{Client, client, json_body, with_state};
-use crate::auth::header::{self, Presented};
 use crate::auth::jwt::{Claims, ISSUER};
 use crate::auth::{ids, names, now_secs, password};
 use crate::cache::LiveUser;
+use crate::config::TokenLimit;
 use crate::metrics::Metrics;
 use crate::state::AppState;
+use crate::store::tokens::Cap;
 use crate::store::{self, Refusal, StoreError, TokenRecord, UserRecord};
 use crate::time::rfc3339;
 
@@ -53,7 +54,7 @@ pub fn login(state: AppState) -> Route {
     warp::path!("api" / "v1" / "login")
         .and(warp::post())
         .and(json_body::<LoginBody>())
-        .and(client())
+        .and(client(state.config.trusted_proxies.clone().into()))
         .and(with_state(state))
         .then(|body, client, state| async move { respond(do_login(body, client, state).await) })
         .boxed()
@@ -260,22 +261,35 @@ async fn issue_token(
         user_agent: client.user_agent,
         ip: client.ip,
         created_at: now,
+        created_us: crate::auth::now_micros(),
         last_used_at: now,
         expires_at,
     };
     let stored = record.clone();
+    let cap = Some(Cap {
+        max: state.config.max_tokens_per_user,
+        evict: state.config.on_token_limit == TokenLimit::Evict,
+    });
     let inserted = state
         .store
-        .write(move |txn| store::tokens::insert(txn, &stored))
+        .write(move |txn| store::tokens::insert(txn, &stored, cap))
         .await?;
-    if inserted.is_err() {
-        return Err(ApiError::InvalidLogin);
+    match inserted {
+        Ok(evicted) if !evicted.is_empty() => {
+            state.gate.revoked(&verified.user.id);
+            Metrics::add(&state.metrics.revocations, evicted.len() as u64);
+        }
+        Ok(_) => {}
+        Err(Refusal::TooManyTokens) => {
+            return Err(ApiError::Conflict(
+                "too many live tokens: log out another device first",
+            ));
+        }
+        Err(_) => return Err(ApiError::InvalidLogin),
     }
-    if let Presented::Token { key, .. } = header::parse(token.as_bytes()) {
-        state
-            .gate
-            .prefill(key, verified.live, verified.generation, &record);
-    }
+    state
+        .gate
+        .prefill(&token, verified.live, verified.generation, &record);
     tracing::info!(user_id = %verified.user.id, "login succeeded");
     let body = serde_json::json!({ "token": token, "id": jti, "expires_at": rfc3339(expires_at) });
     Ok(json_response(StatusCode::OK, &body))

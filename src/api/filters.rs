@@ -40,24 +40,44 @@ pub struct Client {
     pub ip: String,
 }
 
-pub fn client() -> impl Filter<Extract = (Client,), Error = Infallible> + Clone {
-    let user_agent = warp::header::value("user-agent")
+pub fn client(
+    trusted: std::sync::Arc<[ipnet::IpNet]>,
+) -> impl Filter<Extract = (Client,), Error = Infallible> + Clone {
+    optional_value("user-agent")
+        .and(optional_value("forwarded"))
+        .and(optional_value("x-forwarded-for"))
+        .and(warp::ext::optional::<PeerAddr>())
+        .map(
+            move |agent: Option<HeaderValue>, forwarded, xff, peer: Option<PeerAddr>| {
+                let text = |v: &Option<HeaderValue>| {
+                    v.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned)
+                };
+                let ip = peer.map(|peer| {
+                    let (fwd, xff) = (text(&forwarded), text(&xff));
+                    super::client_ip::resolve(peer.0.ip(), &trusted, fwd.as_deref(), xff.as_deref())
+                });
+                Client {
+                    user_agent: agent
+                        .map(|v| {
+                            String::from_utf8_lossy(v.as_bytes())
+                                .chars()
+                                .take(512)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    ip: ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                }
+            },
+        )
+}
+
+fn optional_value(
+    name: &'static str,
+) -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
+    warp::header::value(name)
         .map(Some)
         .or(warp::any().map(|| None))
-        .unify();
-    user_agent.and(warp::ext::optional::<PeerAddr>()).map(
-        |agent: Option<HeaderValue>, peer: Option<PeerAddr>| Client {
-            user_agent: agent
-                .map(|v| {
-                    String::from_utf8_lossy(v.as_bytes())
-                        .chars()
-                        .take(512)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            ip: peer.map(|p| p.0.ip().to_string()).unwrap_or_default(),
-        },
-    )
+        .unify()
 }
 
 /// One JSON object of at most [`MAX_BODY`] bytes, as `application/json` or
@@ -82,15 +102,18 @@ fn check_head(
         let essence = kind.split(';').next().unwrap_or("").trim();
         if !essence.eq_ignore_ascii_case("application/json") {
             let message = "the body must be sent as application/json";
-            return Err(BadBody::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message));
+            return Err(BadBody::rejection(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                message,
+            ));
         }
     }
     match (length, encoding) {
-        (Some(n), _) if n > MAX_BODY => Err(BadBody::new(
+        (Some(n), _) if n > MAX_BODY => Err(BadBody::rejection(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the body is larger than 16 KiB",
         )),
-        (None, Some(_)) => Err(BadBody::new(
+        (None, Some(_)) => Err(BadBody::rejection(
             StatusCode::LENGTH_REQUIRED,
             "a Content-Length is required",
         )),
@@ -102,28 +125,40 @@ fn check_head(
 pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Err(BadBody::new(
+        return Err(BadBody::rejection(
             StatusCode::BAD_REQUEST,
             "the body must be a JSON object",
         ));
     }
-    serde_json::from_slice(body)
-        .map_err(|err| BadBody::new(StatusCode::BAD_REQUEST, describe(&err)))
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let parsed = serde_path_to_error::deserialize(&mut json)
+        .map_err(|err| describe(&err.path().to_string(), err.inner()))?;
+    json.end().map_err(|err| describe(".", &err))?;
+    Ok(parsed)
 }
 
-/// serde's reason, short and printable (it may quote the client's input).
-fn describe(err: &serde_json::Error) -> String {
+/// Names the problem without echoing the client's values.
+fn describe(path: &str, err: &serde_json::Error) -> Rejection {
     use serde_json::error::Category;
-    let reason: String = err
-        .to_string()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(160)
-        .collect();
-    match err.classify() {
-        Category::Data => format!("invalid body: {reason}"),
+    let text = err.to_string();
+    let reason = text.split(" at line ").next().unwrap_or_default();
+    let message = match err.classify() {
         Category::Syntax | Category::Eof | Category::Io => format!("malformed JSON: {reason}"),
-    }
+        Category::Data
+            if reason.starts_with("unknown field") || reason.starts_with("missing field") =>
+        {
+            let field = reason.split(", expected").next().unwrap_or(reason);
+            format!(
+                "invalid body: {}",
+                field.chars().take(100).collect::<String>()
+            )
+        }
+        Category::Data => match reason.split_once(", expected ") {
+            Some((_, expected)) => format!("invalid body: field `{path}` must be {expected}"),
+            None => format!("invalid body: field `{path}` is not acceptable"),
+        },
+    };
+    BadBody::rejection(StatusCode::BAD_REQUEST, message)
 }
 
 #[cfg(test)]
@@ -148,8 +183,19 @@ mod tests {
         assert_eq!(reason(b"null"), "the body must be a JSON object");
         assert_eq!(reason(b"[1]"), "the body must be a JSON object");
         assert_eq!(reason(b""), "the body must be a JSON object");
-        assert!(reason(br#"{"username":1}"#).starts_with("invalid body: invalid type"));
-        assert!(reason(br#"{"username":"a","x":1}"#).contains("unknown field `x`"));
+        assert_eq!(
+            reason(br#"{"username":1}"#),
+            "invalid body: field `username` must be a string"
+        );
+        assert_eq!(
+            reason(br#"{"username":"a"} x"#),
+            "malformed JSON: trailing characters"
+        );
+        assert_eq!(
+            reason(br#"{"username":"a","x":1}"#),
+            "invalid body: unknown field `x`"
+        );
+        assert_eq!(reason(br#"{}"#), "invalid body: missing field `username`");
         assert!(reason(br#"{"username":"#).starts_with("malformed JSON"));
         assert!(reason(b"{\"username\":\"\xff\"}").starts_with("malformed JSON"));
         assert!(reason(br#"{"username":"\ud800"}"#).starts_with("malformed JSON"));

@@ -20,9 +20,7 @@ pub struct BadBody {
 impl reject::Reject for BadBody {}
 
 impl BadBody {
-    // Named `new` because callers read it as "a new bad-body rejection".
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Rejection {
+    pub fn rejection(status: StatusCode, message: impl Into<String>) -> Rejection {
         reject::custom(BadBody {
             status,
             message: message.into(),
@@ -38,14 +36,18 @@ fn to_response(err: &Rejection) -> Response {
     if let Some(bad) = err.find::<BadBody>() {
         return error_response(bad.status, &bad.message);
     }
+    if err.find::<warp::filters::cors::CorsForbidden>().is_some() {
+        return error_response(StatusCode::FORBIDDEN, "this origin is not allowed");
+    }
     if err.is_not_found() {
         return error_response(StatusCode::NOT_FOUND, "not found");
     }
-    if err.find::<reject::MethodNotAllowed>().is_some() {
-        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-    }
+    // Before 405: a route whose method matched refused the query.
     if err.find::<reject::InvalidQuery>().is_some() {
         return error_response(StatusCode::BAD_REQUEST, "invalid query string");
+    }
+    if err.find::<reject::MethodNotAllowed>().is_some() {
+        return error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
     }
     if let Some(header) = err.find::<reject::InvalidHeader>() {
         let message = format!("invalid {} header", header.name());

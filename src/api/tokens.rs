@@ -73,7 +73,7 @@ async fn revoke_one(state: &AppState, live: &LiveToken, jti: String) -> Result<b
 }
 
 #[derive(Serialize)]
-struct TokenView {
+pub struct TokenView {
     id: String,
     description: String,
     user_agent: String,
@@ -84,15 +84,16 @@ struct TokenView {
     current: bool,
 }
 
-fn view(record: TokenRecord, caller: &LiveToken) -> TokenView {
-    let current = record.jti == caller.jti;
-    let last_used = if current {
-        caller
+/// The public shape of an entry; `caller` marks `current` and lends its
+/// in-memory last-used time.
+pub fn view_of(record: TokenRecord, caller: Option<&LiveToken>) -> TokenView {
+    let current = caller.is_some_and(|c| c.jti == record.jti);
+    let last_used = match caller {
+        Some(caller) if current => caller
             .last_used_at
             .load(Ordering::Relaxed)
-            .max(record.last_used_at)
-    } else {
-        record.last_used_at
+            .max(record.last_used_at),
+        _ => record.last_used_at,
     };
     TokenView {
         id: record.jti,
@@ -124,8 +125,8 @@ fn list(state: AppState) -> Route {
                     let now = crate::auth::now_secs();
                     let tokens: Vec<TokenView> = records
                         .into_iter()
-                        .filter(|r| r.expires_at > now)
-                        .map(|r| view(r, &live))
+                        .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
+                        .map(|r| view_of(r, Some(&live)))
                         .collect();
                     Ok(json_response(
                         StatusCode::OK,

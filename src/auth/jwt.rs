@@ -141,7 +141,6 @@ mod tests {
     #[test]
     fn issued_tokens_verify_until_exp_exclusive() {
         let keys = Keys::new(SECRET).unwrap();
-        // jsonwebtoken checks `exp` against the system clock too: use it.
         let now = crate::auth::now_secs();
         let token = keys.issue(&claims(now)).unwrap();
         assert_eq!(keys.verify(&token, now), Ok(claims(now)));

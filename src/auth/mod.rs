@@ -20,6 +20,14 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Microseconds since the Unix epoch.
+pub fn now_micros() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
 /// Failures of this layer that are not the client's fault.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

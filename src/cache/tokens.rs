@@ -12,18 +12,60 @@ use crate::auth::header::SignatureKey;
 #[derive(Debug)]
 pub struct LiveToken {
     pub jti: String,
+    /// Keyed hash of the token's header and payload: a hit must present
+    /// exactly the token that was verified, not just its signature.
+    pub fingerprint: u64,
     pub user: Arc<LiveUser>,
     /// The user's generation when the entry was checked against the database.
     pub generation: u64,
     pub expires_at: u64,
     /// Unix seconds of the last request, kept here and written in batches.
     pub last_used_at: AtomicU64,
+    /// The last-used time already written to the database.
+    pub flushed_used_at: AtomicU64,
 }
 
 impl LiveToken {
-    /// Whether this entry may answer without the database at `now`.
-    pub fn is_current(&self, now: u64) -> bool {
-        now < self.expires_at && self.generation == self.user.generation()
+    pub fn new(
+        jti: String,
+        fingerprint: u64,
+        user: Arc<LiveUser>,
+        generation: u64,
+        expires_at: u64,
+        used: u64,
+    ) -> Self {
+        LiveToken {
+            jti,
+            fingerprint,
+            user,
+            generation,
+            expires_at,
+            last_used_at: AtomicU64::new(used),
+            flushed_used_at: AtomicU64::new(used),
+        }
+    }
+
+    /// Whether the user's tokens changed since this entry was checked.
+    pub fn is_stale(&self) -> bool {
+        self.generation != self.user.generation()
+    }
+
+    /// Dead by absolute expiry or, with an idle limit, by disuse.
+    pub fn is_dead(&self, now: u64, idle_secs: Option<u64>) -> bool {
+        now >= self.expires_at
+            || idle_secs.is_some_and(|idle| {
+                now.saturating_sub(self.last_used_at.load(Ordering::Relaxed)) >= idle
+            })
+    }
+
+    /// A last-used time not yet written, if any.
+    pub fn unflushed(&self) -> Option<u64> {
+        let used = self.last_used_at.load(Ordering::Relaxed);
+        (used > self.flushed_used_at.load(Ordering::Relaxed)).then_some(used)
+    }
+
+    pub fn mark_flushed(&self, at: u64) {
+        self.flushed_used_at.fetch_max(at, Ordering::Relaxed);
     }
 
     /// Records a use; a plain store only when the second changed.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_CACHE_CAPACITY, LogFormat};
+use crate::config::{Config, DEFAULT_CACHE_CAPACITY, LogFormat, TokenLimit};
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +62,27 @@ struct Options {
     #[arg(long, env = "GUESTLIST_CACHE_CAPACITY", default_value_t = DEFAULT_CACHE_CAPACITY,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     cache_capacity: u64,
+    /// A proxy (IP or CIDR) whose X-Forwarded-For / Forwarded is believed; repeatable
+    #[arg(long = "trusted-proxy", env = "GUESTLIST_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_cidr, global = true)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Write last-used times at most once per this interval
+    #[arg(long, env = "GUESTLIST_LAST_USED_FLUSH", default_value = "60s", value_parser = parse_ttl, global = true)]
+    last_used_flush: Duration,
+    /// Live tokens per user at most
+    #[arg(long, env = "GUESTLIST_MAX_TOKENS_PER_USER", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
+    max_tokens_per_user: u64,
+    /// At the cap: evict the least recently used token, or reject the login (409)
+    #[arg(long, env = "GUESTLIST_ON_TOKEN_LIMIT", value_enum, default_value_t = TokenLimit::Evict, global = true)]
+    on_token_limit: TokenLimit,
+    /// A token unused for this long dies (off by default)
+    #[arg(long, env = "GUESTLIST_TOKEN_IDLE_TTL", value_parser = parse_ttl, global = true)]
+    token_idle_ttl: Option<Duration>,
+    /// A browser origin allowed by CORS; repeatable (CORS is off without one)
+    #[arg(long = "cors-origin", env = "GUESTLIST_CORS_ORIGINS", value_delimiter = ',',
+          value_parser = parse_origin, global = true)]
+    cors_origins: Vec<String>,
     /// Log format on stderr
     #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -121,6 +142,24 @@ impl Failure {
     }
 }
 
+fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if crate::config::origin_ok(text) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not an origin like https://app.example.com"
+        ))
+    }
+}
+
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an IP address or CIDR"))
+}
+
 fn parse_ttl(text: &str) -> Result<Duration, String> {
     let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
     if ttl < Duration::from_secs(1) || ttl > Duration::from_secs(10 * 365 * 86400) {
@@ -130,7 +169,10 @@ fn parse_ttl(text: &str) -> Result<Duration, String> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -138,6 +180,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `--help` and `--version` print as clap does; a usage error is one line.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let rendered = err.render().to_string();
+    let first = rendered.lines().next().unwrap_or("bad usage");
+    let reason = first.trim_start_matches("error: ");
+    eprintln!("guestlist: error: {reason} (see guestlist --help)");
+    ExitCode::from(2)
 }
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
@@ -166,6 +225,19 @@ impl Options {
         config.token_ttl = self.token_ttl;
         config.bcrypt_cost = self.bcrypt_cost;
         config.cache_capacity = self.cache_capacity;
+        config.trusted_proxies = self.trusted_proxies;
+        config.last_used_flush = self.last_used_flush;
+        config.max_tokens_per_user = self.max_tokens_per_user as usize;
+        config.on_token_limit = self.on_token_limit;
+        config.token_idle_ttl = self.token_idle_ttl;
+        config.cors_origins = self.cors_origins;
+        if let Some(idle) = config.token_idle_ttl {
+            if idle < config.last_used_flush * 2 {
+                return Err(Failure::usage(
+                    "--token-idle-ttl must be at least twice --last-used-flush",
+                ));
+            }
+        }
         if let Some(secret) = std::env::var_os("GUESTLIST_SECRET") {
             use std::os::unix::ffi::OsStringExt;
             config.secret = Some(secret.into_vec());
@@ -185,11 +257,12 @@ fn serve(config: Config) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.listen)))?;
         let bound = listener.local_addr().map_err(Failure::other)?;
+        let stop = crate::server::shutdown_signal();
         let mut stdout = std::io::stdout();
         let _ = writeln!(stdout, "listening on http://{bound}");
         let _ = stdout.flush();
         tracing::info!(%bound, data_dir = %config.data_dir.display(), "serving");
-        crate::run(listener, state, crate::server::shutdown_signal()).await;
+        crate::run(listener, state, stop).await;
         tracing::info!("stopped");
         Ok(())
     })

@@ -36,7 +36,7 @@ const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Database>,
-    writer: writer::Handle,
+    writer: Arc<writer::Handle>,
     path: PathBuf,
 }
 
@@ -46,7 +46,7 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let path = data_dir.join(DB_FILE);
         let db = Arc::new(open_database(&path)?);
-        let writer = writer::spawn(db.clone());
+        let writer = Arc::new(writer::spawn(db.clone()));
         Ok(Store { db, writer, path })
     }
 

@@ -29,6 +29,9 @@ pub struct TokenRecord {
     pub user_agent: String,
     pub ip: String,
     pub created_at: u64,
+    /// Microseconds since the epoch at creation: orders tokens of one second.
+    #[serde(default)]
+    pub created_us: u64,
     pub last_used_at: u64,
     pub expires_at: u64,
 }
@@ -42,4 +45,5 @@ pub enum Refusal {
     NoSuchUser,
     NoSuchRole,
     NoSuchToken,
+    TooManyTokens,
 }

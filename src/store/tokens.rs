@@ -24,25 +24,37 @@ pub fn of_user(txn: &ReadTransaction, user_id: &str) -> Result<Vec<TokenRecord>,
         }
     }
     out.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| b.jti.cmp(&a.jti))
+        (b.created_at, b.created_us, &b.jti).cmp(&(a.created_at, a.created_us, &a.jti))
     });
     Ok(out)
 }
 
-/// Adds a token entry for an existing user.
+/// What to do when a user already holds `max` live tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct Cap {
+    pub max: usize,
+    /// Evict the least recently used (true) or refuse (false).
+    pub evict: bool,
+}
+
+/// Adds a token entry for an existing, enabled user, keeping them under
+/// `cap`. Answers the jtis evicted to make room.
 pub fn insert(
     txn: &WriteTransaction,
     record: &TokenRecord,
-) -> Result<Result<(), Refusal>, StoreError> {
-    if txn
-        .open_table(USERS)?
-        .get(record.user_id.as_str())?
-        .is_none()
-    {
-        return Ok(Err(Refusal::NoSuchUser));
+    cap: Option<Cap>,
+) -> Result<Result<Vec<String>, Refusal>, StoreError> {
+    match super::users::get_in_write(txn, &record.user_id)? {
+        Some(user) if !user.disabled => {}
+        _ => return Ok(Err(Refusal::NoSuchUser)),
     }
+    let evicted = match cap {
+        Some(cap) => match make_room(txn, &record.user_id, cap)? {
+            Ok(evicted) => evicted,
+            Err(refusal) => return Ok(Err(refusal)),
+        },
+        None => Vec::new(),
+    };
     let jti = record.jti.as_str();
     txn.open_table(TOKENS)?
         .insert(jti, encode(record)?.as_slice())?;
@@ -50,7 +62,97 @@ pub fn insert(
         .insert(record.user_id.as_str(), jti)?;
     txn.open_table(TOKEN_EXPIRY)?
         .insert((record.expires_at, jti), ())?;
-    Ok(Ok(()))
+    Ok(Ok(evicted))
+}
+
+/// Frees one place if the user is at the cap (least recently used first).
+fn make_room(
+    txn: &WriteTransaction,
+    user_id: &str,
+    cap: Cap,
+) -> Result<Result<Vec<String>, Refusal>, StoreError> {
+    let mut held = of_user_in_write(txn, user_id)?;
+    if held.len() < cap.max {
+        return Ok(Ok(Vec::new()));
+    }
+    if !cap.evict {
+        return Ok(Err(Refusal::TooManyTokens));
+    }
+    held.sort_by_key(|r| (r.last_used_at, r.created_at, r.created_us));
+    let excess = held.len() + 1 - cap.max;
+    let mut evicted = Vec::new();
+    for record in held.into_iter().take(excess) {
+        remove(txn, &record.jti, Some(user_id))?.ok();
+        evicted.push(record.jti);
+    }
+    Ok(Ok(evicted))
+}
+
+fn of_user_in_write(txn: &WriteTransaction, user_id: &str) -> Result<Vec<TokenRecord>, StoreError> {
+    let index = txn.open_multimap_table(USER_TOKENS)?;
+    let tokens = txn.open_table(TOKENS)?;
+    let mut out = Vec::new();
+    for jti in index.get(user_id)? {
+        if let Some(bytes) = tokens.get(jti?.value())? {
+            out.push(decode::<TokenRecord>(bytes.value())?);
+        }
+    }
+    Ok(out)
+}
+
+/// Raises stored last-used times; entries gone meanwhile are skipped.
+pub fn touch_many(txn: &WriteTransaction, used: &[(String, u64)]) -> Result<usize, StoreError> {
+    let mut tokens = txn.open_table(TOKENS)?;
+    let mut written = 0;
+    for (jti, at) in used {
+        let record = match tokens.get(jti.as_str())? {
+            Some(bytes) => decode::<TokenRecord>(bytes.value())?,
+            None => continue,
+        };
+        if record.last_used_at < *at {
+            let record = TokenRecord {
+                last_used_at: *at,
+                ..record
+            };
+            tokens.insert(jti.as_str(), encode(&record)?.as_slice())?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// Removes up to `limit` entries that expired at or before `now`, walking
+/// the expiry index in order (never the tokens table). Answers their owners.
+pub fn purge_expired(
+    txn: &WriteTransaction,
+    now: u64,
+    limit: usize,
+) -> Result<Vec<String>, StoreError> {
+    let due: Vec<(u64, String)> = {
+        let index = txn.open_table(TOKEN_EXPIRY)?;
+        let mut due = Vec::new();
+        for entry in index.range((0u64, "")..(now + 1, ""))?.take(limit) {
+            let key = entry?.0;
+            let (at, jti) = key.value();
+            due.push((at, jti.to_owned()));
+        }
+        due
+    };
+    let mut owners = Vec::new();
+    for (at, jti) in due {
+        txn.open_table(TOKEN_EXPIRY)?.remove((at, jti.as_str()))?;
+        let removed = txn
+            .open_table(TOKENS)?
+            .remove(jti.as_str())?
+            .map(|b| b.value().to_vec());
+        if let Some(bytes) = removed {
+            let record: TokenRecord = decode(&bytes)?;
+            txn.open_multimap_table(USER_TOKENS)?
+                .remove(record.user_id.as_str(), jti.as_str())?;
+            owners.push(record.user_id);
+        }
+    }
+    Ok(owners)
 }
 
 /// Removes one entry if it belongs to `owner` (or to anyone when `owner` is

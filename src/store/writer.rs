@@ -87,10 +87,22 @@ where
     }
 }
 
-#[derive(Clone)]
+/// The writer's queue and thread. Dropping it closes the queue and waits
+/// for the thread, so the database file is released when the last `Store`
+/// is dropped, not some time later.
 pub(super) struct Handle {
-    queue: mpsc::Sender<Box<dyn Job>>,
+    queue: Option<mpsc::Sender<Box<dyn Job>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     stats: Arc<WriterStats>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Handle {
@@ -105,7 +117,8 @@ impl Handle {
             outcome: None,
             reply,
         };
-        self.queue
+        let queue = self.queue.as_ref().ok_or(StoreError::WriterGone)?;
+        queue
             .send(Box::new(job))
             .await
             .map_err(|_| StoreError::WriterGone)?;
@@ -122,11 +135,15 @@ pub(super) fn spawn(db: Arc<Database>) -> Handle {
     let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
     let stats = Arc::new(WriterStats::default());
     let thread_stats = stats.clone();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("guestlist-writer".into())
         .spawn(move || run(db, jobs, &thread_stats))
         .expect("spawning the writer thread");
-    Handle { queue, stats }
+    Handle {
+        queue: Some(queue),
+        thread: Some(thread),
+        stats,
+    }
 }
 
 fn run(db: Arc<Database>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStats) {

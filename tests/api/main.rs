@@ -1,1 +1,15 @@
+//! Integration tests of guestlist over real HTTP, against the HTTP and CLI
+//! contract (spec/API.md): an in-process server per test, and the binary.
 
+mod auth_header;
+mod binary;
+mod binary_cli;
+mod conventions;
+mod expect;
+mod helpers;
+mod persistence;
+mod revocation;
+mod routes_account;
+mod routes_roles;
+mod routes_tokens;
+mod tutorial;

@@ -1,0 +1,89 @@
+//! Background upkeep of a running server:
+//!
+//! - last-used times live in memory and are written at most once per
+//!   `last_used_flush` (one group-committed transaction), and once more at
+//!   shutdown, so a request never costs a write;
+//! - expired token entries are purged every `purge_interval` through the
+//!   expiry index, in bounded batches.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::auth::now_secs;
+use crate::cache::LiveToken;
+use crate::state::AppState;
+use crate::store::{StoreError, tokens};
+
+/// Expired entries removed per transaction.
+const PURGE_BATCH: usize = 1000;
+
+/// Runs until `stop` changes.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut flush = ticker(state.config.last_used_flush);
+    let mut purge = ticker(state.config.purge_interval);
+    loop {
+        tokio::select! {
+            _ = flush.tick() => log_failure("flushing last-used times", flush_last_used(&state).await),
+            _ = purge.tick() => log_failure("purging expired tokens", purge_expired(&state).await),
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+fn ticker(period: Duration) -> tokio::time::Interval {
+    let start = tokio::time::Instant::now() + period;
+    let mut ticker = tokio::time::interval_at(start, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker
+}
+
+fn log_failure<T>(what: &str, outcome: Result<T, StoreError>) {
+    if let Err(err) = outcome {
+        tracing::warn!(%err, "{what} failed; will retry");
+    }
+}
+
+/// Writes every last-used time not yet written, in one transaction.
+pub async fn flush_last_used(state: &AppState) -> Result<usize, StoreError> {
+    let pending: Vec<(Arc<LiveToken>, u64)> = state
+        .gate
+        .tokens()
+        .live_entries()
+        .filter_map(|token| token.unflushed().map(|at| (token, at)))
+        .collect();
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let used: Vec<(String, u64)> = pending.iter().map(|(t, at)| (t.jti.clone(), *at)).collect();
+    let written = state
+        .store
+        .write(move |txn| tokens::touch_many(txn, &used))
+        .await?;
+    for (token, at) in pending {
+        token.mark_flushed(at);
+    }
+    tracing::debug!(written, "last-used times flushed");
+    Ok(written)
+}
+
+/// Removes expired entries in batches until none is left.
+pub async fn purge_expired(state: &AppState) -> Result<usize, StoreError> {
+    let mut purged = 0;
+    loop {
+        let now = now_secs();
+        let owners = state
+            .store
+            .write(move |txn| tokens::purge_expired(txn, now, PURGE_BATCH))
+            .await?;
+        purged += owners.len();
+        if owners.len() < PURGE_BATCH {
+            break;
+        }
+    }
+    if purged > 0 {
+        tracing::info!(purged, "expired tokens purged");
+    }
+    Ok(purged)
+}
