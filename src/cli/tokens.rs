@@ -24,7 +24,11 @@ pub enum TokensCommand {
         json: bool,
     },
     /// Revoke the token with id ID (as shown by `tokens list`)
-    Revoke { id: String },
+    Revoke {
+        /// Ids are base64url and may start with '-'
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+    },
     /// Revoke every token of USERNAME
     RevokeAll { username: String },
     /// Mint live tokens for load tests, one per line (never on production data)

@@ -275,6 +275,7 @@ mod tests {
             user_agent: "curl".into(),
             ip: "127.0.0.1".into(),
             created_at: 1_795_863_358,
+            created_us: 1_795_863_358_000_001,
             last_used_at: 1_795_863_358,
             expires_at: 1_795_863_359,
         });

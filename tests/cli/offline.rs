@@ -161,6 +161,9 @@ fn unknown_names_and_bad_usage_have_their_exit_codes() {
         let line = data.run(args).fails(1);
         assert_eq!(line, "guestlist: error: no user named nobody", "{args:?}");
     }
+    // A token id may start with '-' (base64url): it is an id, not a flag.
+    let line = data.run(&["tokens", "revoke", "-Ab_c"]).fails(1);
+    assert_eq!(line, "guestlist: error: no token with id -Ab_c");
     let line = data.run(&["roles", "create", "bad name", "x"]).fails(2);
     assert!(line.contains("role name must be"), "{line}");
     data.run(&["roles", "create", "ok", ""]).fails(2);
