@@ -44,7 +44,8 @@ struct UserView {
     roles: Vec<String>,
     created_at: String,
     disabled: bool,
-    live_tokens: usize,
+    /// Live tokens, named as in `GET /api/v1/users`.
+    tokens: usize,
 }
 
 pub fn run(config: &Config, command: UsersCommand) -> Result<(), Failure> {
@@ -65,7 +66,7 @@ fn view(store: &Store, user: UserRecord, now: u64) -> Result<UserView, Failure> 
         roles,
         created_at: rfc3339(user.created_at),
         disabled: user.disabled,
-        live_tokens,
+        tokens: live_tokens,
         id: user.id,
         username: user.username,
         email: user.email,
@@ -82,7 +83,7 @@ impl UserView {
         let state = if self.disabled { "  DISABLED" } else { "" };
         format!(
             "{}  {}  id {}  roles {}  live tokens {}  created {}{}",
-            self.username, self.email, self.id, roles, self.live_tokens, self.created_at, state
+            self.username, self.email, self.id, roles, self.tokens, self.created_at, state
         )
     }
 }

@@ -72,7 +72,7 @@ async fn users_and_tokens_are_managed_offline_and_it_shows_on_the_next_start() {
     let users = listed["users"].as_array().unwrap();
     assert_eq!(users.len(), 2);
     let alice = users.iter().find(|u| u["username"] == "alice").unwrap();
-    assert_eq!(alice["live_tokens"], 2);
+    assert_eq!(alice["tokens"], 2);
     assert_eq!(alice["disabled"], false);
 
     let tokens = data.json(&["tokens", "list", "alice", "--json"]);
