@@ -235,6 +235,26 @@ fn verify_blocking(
     }))
 }
 
+/// The per-user cap; when evicting at the cap, with the user's in-memory
+/// last-used times, so a use since the last flush counts.
+async fn cap_for(state: &AppState, user_id: &str) -> Result<Cap, ApiError> {
+    let mut cap = Cap {
+        max: state.config.max_tokens_per_user,
+        evict: state.config.on_token_limit == TokenLimit::Evict,
+        ..Cap::default()
+    };
+    let id = user_id.to_owned();
+    let held = state
+        .store
+        .read(move |txn| store::tokens::count_of_user(txn, &id))
+        .await?;
+    // Only a login at the cap pays for walking the cache.
+    if cap.evict && held >= cap.max {
+        cap.recent = state.gate.tokens().uses_of(user_id);
+    }
+    Ok(cap)
+}
+
 async fn issue_token(
     state: &AppState,
     verified: Verified,
@@ -266,10 +286,7 @@ async fn issue_token(
         expires_at,
     };
     let stored = record.clone();
-    let cap = Some(Cap {
-        max: state.config.max_tokens_per_user,
-        evict: state.config.on_token_limit == TokenLimit::Evict,
-    });
+    let cap = Some(cap_for(state, &verified.user.id).await?);
     let inserted = state
         .store
         .write(move |txn| store::tokens::insert(txn, &stored, cap))

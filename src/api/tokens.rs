@@ -107,6 +107,31 @@ pub fn view_of(record: TokenRecord, caller: Option<&LiveToken>) -> TokenView {
     }
 }
 
+/// The entries of one user still live, as shown. Last-used times are raised
+/// to what memory saw since the last flush, so the list shows them and the
+/// idle limit judges by them (not by a stored time up to a flush old).
+pub fn live_views(
+    state: &AppState,
+    records: Vec<TokenRecord>,
+    caller: Option<&LiveToken>,
+) -> Vec<TokenView> {
+    let Some(first) = records.first() else {
+        return Vec::new();
+    };
+    let uses = state.gate.tokens().uses_of(&first.user_id);
+    let now = crate::auth::now_secs();
+    records
+        .into_iter()
+        .map(|mut r| {
+            let used = uses.get(&r.jti).copied().unwrap_or(0);
+            r.last_used_at = r.last_used_at.max(used);
+            r
+        })
+        .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
+        .map(|r| view_of(r, caller))
+        .collect()
+}
+
 /// GET /api/v1/tokens: the caller's live tokens, newest first.
 fn list(state: AppState) -> Route {
     warp::path!("api" / "v1" / "tokens")
@@ -122,12 +147,7 @@ fn list(state: AppState) -> Route {
                         .store
                         .read(move |txn| store::tokens::of_user(txn, &user_id))
                         .await?;
-                    let now = crate::auth::now_secs();
-                    let tokens: Vec<TokenView> = records
-                        .into_iter()
-                        .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
-                        .map(|r| view_of(r, Some(&live)))
-                        .collect();
+                    let tokens = live_views(&state, records, Some(&live));
                     Ok(json_response(
                         StatusCode::OK,
                         &serde_json::json!({ "tokens": tokens }),

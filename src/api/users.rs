@@ -8,7 +8,7 @@ use super::Route;
 use super::error::{ApiError, ApiResult, json_response, msg_response, respond};
 use super::filters::{authorization, json_body, with_state};
 use super::roles::ADMIN;
-use super::tokens::{TokenView, view_of};
+use super::tokens::live_views;
 use crate::auth::now_secs;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -146,12 +146,7 @@ fn user_tokens(state: AppState) -> Route {
                         })
                         .await?
                         .ok_or(ApiError::NotFound("user not found"))?;
-                    let now = now_secs();
-                    let tokens: Vec<TokenView> = records
-                        .into_iter()
-                        .filter(|r| r.expires_at > now && !state.gate.idle_expired(r, now))
-                        .map(|r| view_of(r, None))
-                        .collect();
+                    let tokens = live_views(&state, records, None);
                     Ok(json_response(
                         StatusCode::OK,
                         &serde_json::json!({ "tokens": tokens }),

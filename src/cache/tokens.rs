@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -159,6 +160,20 @@ impl TokenCache {
             Cached::Live(token) => Some(token),
             Cached::Revoked { .. } => None,
         })
+    }
+
+    /// In-memory last-used times of one user's live entries, by jti (the
+    /// latest when a token has several entries). Walks the whole cache, so
+    /// it is for rare callers (listing devices, a login at the cap), never
+    /// for the hit path, which stays one lookup.
+    pub fn uses_of(&self, user_id: &str) -> HashMap<String, u64> {
+        let mut uses = HashMap::new();
+        for token in self.live_entries().filter(|t| t.user.id == user_id) {
+            let at = token.last_used_at.load(Ordering::Relaxed);
+            let seen = uses.entry(token.jti.clone()).or_insert(at);
+            *seen = (*seen).max(at);
+        }
+        uses
     }
 
     pub fn clear(&self) {

@@ -1,5 +1,7 @@
 //! Token entries (by jti), the per-user index and the expiry index.
 
+use std::collections::HashMap;
+
 use redb::{
     ReadTransaction, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, WriteTransaction,
 };
@@ -29,12 +31,21 @@ pub fn of_user(txn: &ReadTransaction, user_id: &str) -> Result<Vec<TokenRecord>,
     Ok(out)
 }
 
+/// How many entries a user holds, from the per-user index alone.
+pub fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, StoreError> {
+    let index = txn.open_multimap_table(USER_TOKENS)?;
+    Ok(index.get(user_id)?.len() as usize)
+}
+
 /// What to do when a user already holds `max` live tokens.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Cap {
     pub max: usize,
     /// Evict the least recently used (true) or refuse (false).
     pub evict: bool,
+    /// Last-used times seen in memory and maybe not written yet, by jti:
+    /// the stored ones lag by up to one flush interval.
+    pub recent: HashMap<String, u64>,
 }
 
 /// Adds a token entry for an existing, enabled user, keeping them under
@@ -49,7 +60,7 @@ pub fn insert(
         _ => return Ok(Err(Refusal::NoSuchUser)),
     }
     let evicted = match cap {
-        Some(cap) => match make_room(txn, &record.user_id, cap)? {
+        Some(cap) => match make_room(txn, &record.user_id, &cap)? {
             Ok(evicted) => evicted,
             Err(refusal) => return Ok(Err(refusal)),
         },
@@ -69,7 +80,7 @@ pub fn insert(
 fn make_room(
     txn: &WriteTransaction,
     user_id: &str,
-    cap: Cap,
+    cap: &Cap,
 ) -> Result<Result<Vec<String>, Refusal>, StoreError> {
     let mut held = of_user_in_write(txn, user_id)?;
     if held.len() < cap.max {
@@ -78,7 +89,14 @@ fn make_room(
     if !cap.evict {
         return Ok(Err(Refusal::TooManyTokens));
     }
-    held.sort_by_key(|r| (r.last_used_at, r.created_at, r.created_us));
+    // Last-used times have one-second granularity (finer would cost the hit
+    // path a write per request). Within one second the older login goes
+    // first: a login is itself a use, and the newest one is the device the
+    // user is holding right now.
+    held.sort_by_key(|r| {
+        let used = cap.recent.get(&r.jti).copied().unwrap_or(0);
+        (r.last_used_at.max(used), r.created_at, r.created_us)
+    });
     let excess = held.len() + 1 - cap.max;
     let mut evicted = Vec::new();
     for record in held.into_iter().take(excess) {
