@@ -5,6 +5,7 @@ mod auth_header;
 mod binary;
 mod binary_cli;
 mod conventions;
+mod devices;
 mod expect;
 mod helpers;
 mod persistence;
