@@ -1,6 +1,7 @@
 //! Integration tests of guestlist over real HTTP, against the HTTP and CLI
 //! contract (spec/API.md): an in-process server per test, and the binary.
 
+mod accounts;
 mod auth_header;
 mod binary;
 mod binary_cli;
