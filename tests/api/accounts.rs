@@ -19,7 +19,7 @@ async fn change_password(app: &TestApp, token: &str, current: &str, new: &str) -
 }
 
 /// Status, challenge and exact body bytes, to compare two refusals.
-async fn shape(response: Response) -> (StatusCode, Option<String>, Vec<u8>) {
+pub async fn shape(response: Response) -> (StatusCode, Option<String>, Vec<u8>) {
     let status = response.status();
     let challenge = response
         .headers()

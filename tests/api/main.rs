@@ -2,6 +2,7 @@
 //! contract (spec/API.md): an in-process server per test, and the binary.
 
 mod accounts;
+mod admin_users;
 mod auth_header;
 mod binary;
 mod binary_cli;
