@@ -11,6 +11,7 @@ mod devices;
 mod expect;
 mod helpers;
 mod persistence;
+mod proxy;
 mod revocation;
 mod routes_account;
 mod routes_roles;
