@@ -227,3 +227,35 @@ async fn a_token_unused_for_the_idle_timeout_dies() {
     assert!(entry(&list, &asleep.id).is_none());
     assert!(entry(&list, &awake.id).is_some());
 }
+
+/// Logs `username` in claiming, in `X-Forwarded-For`, to come from `hops`;
+/// answers the address the list records.
+async fn recorded_ip(app: &TestApp, username: &str, hops: &str) -> Value {
+    let body = json!({ "username": username, "password": password_of(username) });
+    let response = app
+        .client
+        .post(app.url("/api/v1/login"))
+        .header("x-forwarded-for", hops)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let login = session(response).await;
+    entry(&listed(app, &login.token).await, &login.id).unwrap()["ip"].clone()
+}
+
+#[tokio::test]
+async fn the_address_comes_from_forwarding_headers_only_behind_a_trusted_proxy() {
+    let open = spawn_app().await;
+    open.new_user("roamer").await;
+    // A client may write anything: from an untrusted peer, the socket wins.
+    assert_eq!(
+        recorded_ip(&open, "roamer", "203.0.113.7").await,
+        "127.0.0.1"
+    );
+    let proxied = app_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
+    proxied.new_user("roamer").await;
+    let hops = "198.51.100.1, 203.0.113.7";
+    // The nearest hop that is not a trusted proxy is the client.
+    assert_eq!(recorded_ip(&proxied, "roamer", hops).await, "203.0.113.7");
+}
