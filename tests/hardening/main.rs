@@ -1,0 +1,6 @@
+//! Hardening tests: bad input, brute force, transport, faults and races.
+//! Each test names the protection it would catch missing.
+
+mod brute_force;
+mod support;
+mod transport;
