@@ -12,6 +12,10 @@ pub enum StoreError {
         #[source]
         source: redb::DatabaseError,
     },
+    #[error(
+        "the database {path} is damaged ({reason}); restore a backup or an export, or move it away to start afresh"
+    )]
+    Damaged { path: String, reason: String },
     #[error("the database was written by a newer guestlist (schema {0})")]
     SchemaTooNew(u64),
     #[error("database: {0}")]
@@ -39,6 +43,9 @@ impl StoreError {
         let path = path.display().to_string();
         match err {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path),
+            redb::DatabaseError::Storage(redb::StorageError::Corrupted(reason)) => {
+                StoreError::Damaged { path, reason }
+            }
             source => StoreError::Open { path, source },
         }
     }

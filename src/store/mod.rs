@@ -9,6 +9,7 @@
 
 mod error;
 pub mod export;
+mod quiet;
 pub mod records;
 pub mod roles;
 pub mod tables;
@@ -120,15 +121,44 @@ impl Store {
 }
 
 fn open_database(path: &Path) -> Result<Database, StoreError> {
-    let db = Database::builder()
-        .set_cache_size(PAGE_CACHE_BYTES)
-        .create(path)
-        .map_err(|e| StoreError::from_open(e, path))?;
+    let damaged = |reason: &str| StoreError::Damaged {
+        path: path.display().to_string(),
+        reason: reason.to_owned(),
+    };
+    // redb takes an empty file for a new database: that would start with an
+    // empty guest list where one was lost (a truncation, a bad copy).
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return Err(damaged("the file is empty"));
+    }
+    // redb panics on some damaged pages; a panic here is a damaged file.
+    let opened = quiet::catch(|| open_checked(path))
+        .unwrap_or_else(|| Err(damaged("a page cannot be read")));
+    let db = opened?;
     let txn = db.begin_write()?;
     create_tables(&txn)?;
     check_schema(&txn)?;
     txn.commit()?;
     Ok(db)
+}
+
+/// Opens and verifies every page's checksum before anything is read, so a
+/// damaged file is refused at start instead of failing (or being silently
+/// repaired to an older state) later.
+fn open_checked(path: &Path) -> Result<Database, StoreError> {
+    let mut db = Database::builder()
+        .set_cache_size(PAGE_CACHE_BYTES)
+        .create(path)
+        .map_err(|e| StoreError::from_open(e, path))?;
+    match db.check_integrity() {
+        Ok(true) => Ok(db),
+        Ok(false) => Err(StoreError::Damaged {
+            path: path.display().to_string(),
+            reason: "it failed its checksums and was repaired, possibly to an older state; \
+                     check the data, then start again"
+                .into(),
+        }),
+        Err(e) => Err(StoreError::from_open(e, path)),
+    }
 }
 
 fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {

@@ -2,5 +2,6 @@
 //! Each test names the protection it would catch missing.
 
 mod brute_force;
+mod faults;
 mod support;
 mod transport;

@@ -1,0 +1,117 @@
+//! Faults: a damaged database file is refused at start with one line and
+//! exit code 1, never served as an empty list.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
+
+fn guestlist(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env_clear()
+        .env("GUESTLIST_DATA_DIR", data)
+        .env("GUESTLIST_BCRYPT_COST", "4")
+        .env("GUESTLIST_LISTEN", "127.0.0.1:0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs `serve`; a server that starts is killed after a generous bound
+/// (the test then fails: it should have refused at once).
+fn serve_outcome(data: &Path) -> Output {
+    let child = guestlist(data, &["serve"]).spawn().unwrap();
+    let pid = child.id();
+    let started = Instant::now();
+    let watchdog = std::thread::spawn(move || {
+        while started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(100));
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                return;
+            }
+        }
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    });
+    let output = child.wait_with_output().unwrap();
+    let _ = watchdog.join();
+    output
+}
+
+/// A data folder whose database holds one admin.
+fn seeded() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guestlist(
+        dir.path(),
+        &["create-admin", "root", "root@mail.com", "password123"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir
+}
+
+fn expect_refused(data: &Path, what: &str) {
+    let out = serve_outcome(data);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{what}: one line: {stderr}"
+    );
+    assert!(
+        stderr.contains("is damaged") || stderr.contains("cannot be opened"),
+        "{what}: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).is_empty(),
+        "{what}: never listened"
+    );
+}
+
+fn db_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    dir.path().join(guestlist::store::DB_FILE)
+}
+
+#[test]
+fn an_emptied_database_file_is_refused() {
+    let dir = seeded();
+    std::fs::write(db_file(&dir), b"").unwrap();
+    expect_refused(dir.path(), "empty");
+}
+
+#[test]
+fn a_truncated_database_file_is_refused() {
+    let dir = seeded();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(db_file(&dir))
+        .unwrap();
+    file.set_len(4096).unwrap();
+    expect_refused(dir.path(), "truncated");
+}
+
+#[test]
+fn damaged_pages_and_headers_are_refused() {
+    let good = seeded();
+    let original = std::fs::read(db_file(&good)).unwrap();
+    for offset in [0usize, 20, 4096, 8192] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = original.clone();
+        bytes[offset..offset + 8].copy_from_slice(&[0xff; 8]);
+        std::fs::write(db_file(&dir), &bytes).unwrap();
+        expect_refused(dir.path(), &format!("8 bytes at {offset}"));
+    }
+    // The intact copy still serves its admin.
+    let out = guestlist(good.path(), &["users", "list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
+}
