@@ -32,6 +32,8 @@ pub enum StoreError {
     Codec(#[source] serde_json::Error),
     #[error("write failed: {0}")]
     WriteFailed(String),
+    #[error("the database is being reopened after a failed write")]
+    Reopening,
     #[error("the writer has stopped")]
     WriterGone,
     #[error("a database task failed")]

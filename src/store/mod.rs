@@ -9,9 +9,9 @@
 
 mod error;
 pub mod export;
-mod quiet;
 pub mod records;
 pub mod roles;
+mod slot;
 pub mod tables;
 pub mod tokens;
 pub mod users;
@@ -36,7 +36,7 @@ const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// A cheap handle on the open database and its writer thread.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    db: Arc<slot::Slot>,
     writer: Arc<writer::Handle>,
     path: PathBuf,
 }
@@ -46,7 +46,7 @@ impl Store {
     /// and starts the writer thread.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let path = data_dir.join(DB_FILE);
-        let db = Arc::new(open_database(&path)?);
+        let db = Arc::new(slot::Slot::new(open_database(&path)?, path.clone()));
         let writer = Arc::new(writer::spawn(db.clone()));
         Ok(Store { db, writer, path })
     }
@@ -62,7 +62,7 @@ impl Store {
         F: FnOnce(&ReadTransaction) -> Result<T, StoreError> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&db.begin_read()?))
+        tokio::task::spawn_blocking(move || f(&db.get()?.begin_read()?))
             .await
             .map_err(|_| StoreError::TaskFailed)?
     }
@@ -85,7 +85,7 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        f(&self.db.begin_read()?)
+        f(&self.db.get()?.begin_read()?)
     }
 
     /// Queues `f` for the writer; resolves once its batch is durable.
@@ -103,7 +103,7 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db.get()?.begin_write()?;
         let out = f(&txn)?;
         txn.commit()?;
         Ok(out)
@@ -131,7 +131,7 @@ fn open_database(path: &Path) -> Result<Database, StoreError> {
         return Err(damaged("the file is empty"));
     }
     // redb panics on some damaged pages; a panic here is a damaged file.
-    let opened = quiet::catch(|| open_checked(path))
+    let opened = slot::catch_quietly(|| open_checked(path))
         .unwrap_or_else(|| Err(damaged("a page cannot be read")));
     let db = opened?;
     let txn = db.begin_write()?;
@@ -139,6 +139,18 @@ fn open_database(path: &Path) -> Result<Database, StoreError> {
     check_schema(&txn)?;
     txn.commit()?;
     Ok(db)
+}
+
+/// Opens the file again after a failed commit: redb repairs what the
+/// failed commit left. No checksum pass here, the file was ours a moment ago.
+fn reopen_database(path: &Path) -> Result<Database, StoreError> {
+    let opened = slot::catch_quietly(|| {
+        Database::builder()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create(path)
+            .map_err(|e| StoreError::from_open(e, path))
+    });
+    opened.unwrap_or_else(|| Err(StoreError::WriteFailed("reopening panicked".into())))
 }
 
 /// Opens and verifies every page's checksum before anything is read, so a

@@ -1,9 +1,12 @@
 //! Faults: a damaged database file is refused at start with one line and
-//! exit code 1, never served as an empty list.
+//! exit code 1, never served as an empty list; a failed commit (a full
+//! tmpfs) answers 503 and later writes recover without a restart.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::support::{err_body, spawn};
 
 const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
 
@@ -114,4 +117,74 @@ fn damaged_pages_and_headers_are_refused() {
     // The intact copy still serves its admin.
     let out = guestlist(good.path(), &["users", "list"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
+}
+
+/// A small tmpfs, unmounted on drop; `None` where mounting is not allowed.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+        let status = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        status.success().then(|| Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Writes to `file` until the file system is full.
+fn fill(file: &Path) {
+    use std::io::Write;
+    let mut out = std::fs::File::create(file).unwrap();
+    let chunk = vec![0u8; 4096];
+    while out.write_all(&chunk).is_ok() {}
+    let _ = out.sync_all();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_commit_answers_503_and_writes_recover_without_a_restart() {
+    let mnt = tempfile::tempdir().unwrap();
+    let Some(_tmpfs) = Tmpfs::mount(mnt.path(), "2m") else {
+        eprintln!("SKIPPED a_failed_commit_answers_503...: cannot mount a tmpfs here (not root?)");
+        return;
+    };
+    let data = mnt.path().join("data");
+    let app = spawn(|config| config.data_dir = data).await;
+    app.signup("ann", "password123").await;
+    let first = app.login_ok("ann", "password123").await;
+    fill(&mnt.path().join("filler"));
+    let mut refused = None;
+    for _ in 0..5000 {
+        let response = app.login_from("ann", "password123", "x").await;
+        match response.status().as_u16() {
+            200 => continue,
+            503 => {
+                refused = Some(response);
+                break;
+            }
+            other => panic!("a full disk answered {other}"),
+        }
+    }
+    let refused = refused.expect("the disk filled up and a commit failed");
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body = err_body(refused).await;
+    assert_eq!(body["err"], "the service is unavailable, try again shortly");
+    // Checks and reads keep working while the disk is full.
+    assert_eq!(app.check(&first).await, 200);
+    assert_eq!(app.list_status(&first).await, 200);
+    // Space again: the next write succeeds, no restart.
+    std::fs::remove_file(mnt.path().join("filler")).unwrap();
+    let after = app.login_ok("ann", "password123").await;
+    assert_eq!(app.check(&after).await, 200);
+    assert_eq!(app.logout(&first).await, 200);
+    assert_eq!(app.check(&first).await, 401);
+    app.stop().await;
 }

@@ -79,6 +79,52 @@ impl App {
             .unwrap()
     }
 
+    /// Logs in and returns the token.
+    pub async fn login_ok(&self, username: &str, password: &str) -> String {
+        let response = self.login_from(username, password, "x").await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The status of a check (`GET /need_login`) with `token`.
+    pub async fn check(&self, token: &str) -> u16 {
+        let url = self.url("/need_login");
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    /// The status of `GET /api/v1/tokens`, a read of the database.
+    pub async fn list_status(&self, token: &str) -> u16 {
+        let url = self.url("/api/v1/tokens");
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    pub async fn logout(&self, token: &str) -> u16 {
+        let url = self.url("/api/v1/logout");
+        let response = self
+            .client
+            .post(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
     pub async fn healthz(&self) -> StatusCode {
         self.client
             .get(self.url("/healthz"))
