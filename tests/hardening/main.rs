@@ -3,5 +3,6 @@
 
 mod brute_force;
 mod faults;
+mod kill9;
 mod support;
 mod transport;
