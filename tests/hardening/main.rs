@@ -4,5 +4,6 @@
 mod brute_force;
 mod faults;
 mod kill9;
+mod races;
 mod support;
 mod transport;
