@@ -1,6 +1,7 @@
 //! Hardening tests: bad input, brute force, transport, faults and races.
 //! Each test names the protection it would catch missing.
 
+mod bad_input;
 mod brute_force;
 mod faults;
 mod kill9;

@@ -125,6 +125,29 @@ impl App {
         response.status().as_u16()
     }
 
+    /// (users, token entries) in the database, to show it is unchanged.
+    pub fn counts(&self) -> (usize, u64) {
+        use guestlist::store::{tokens, users};
+        self.state
+            .store
+            .read_now(|txn| Ok((users::page(txn, None, 100_000)?.len(), tokens::count(txn)?)))
+            .unwrap()
+    }
+
+    /// A POST with a raw body and an optional content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(kind) = content_type {
+            request = request.header("content-type", kind);
+        }
+        request.send().await.unwrap()
+    }
+
     pub async fn healthz(&self) -> StatusCode {
         self.client
             .get(self.url("/healthz"))
