@@ -7,4 +7,5 @@ mod faults;
 mod kill9;
 mod races;
 mod support;
+mod tokens;
 mod transport;
