@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod brute_force;
+mod credentials;
 mod faults;
 mod kill9;
 mod races;
