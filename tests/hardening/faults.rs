@@ -188,3 +188,96 @@ async fn a_failed_commit_answers_503_and_writes_recover_without_a_restart() {
     assert_eq!(app.check(&first).await, 401);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_exits_0_and_the_next_start_is_clean() {
+    use std::sync::Arc;
+    use tokio::sync::Mutex;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = crate::kill9::start(dir.path());
+    let client = reqwest::Client::new();
+    let body =
+        serde_json::json!({"username": "ann", "email": "ann@mail.com", "password": "password123"});
+    let response = client
+        .post(format!("{base}/api/v1/signup"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, base, acked) = (client.clone(), base.clone(), acked.clone());
+            tokio::spawn(async move {
+                let body = serde_json::json!({"username": "ann", "password": "password123"});
+                loop {
+                    let sent = client
+                        .post(format!("{base}/api/v1/login"))
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { return };
+                    if response.status() != 200 {
+                        continue;
+                    }
+                    let Ok(answer) = response.json::<serde_json::Value>().await else {
+                        return;
+                    };
+                    acked
+                        .lock()
+                        .await
+                        .push(answer["token"].as_str().unwrap().to_owned());
+                }
+            })
+        })
+        .collect();
+    while acked.lock().await.len() < 20 {
+        tokio::task::yield_now().await;
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let pid = child.id();
+    let watchdog = std::thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(50));
+            if !Path::new(&format!("/proc/{pid}/status")).exists() {
+                return true;
+            }
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            if status.contains("State:\tZ") {
+                return true;
+            }
+        }
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        false
+    });
+    let exit = child.wait().unwrap();
+    assert!(
+        watchdog.join().unwrap(),
+        "the server did not stop within the bound"
+    );
+    assert_eq!(exit.code(), Some(0), "SIGTERM exits 0");
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    // The next start verifies every checksum (see store::open_checked).
+    let (mut child, base) = crate::kill9::start(dir.path());
+    for token in acked.lock().await.iter() {
+        let url = format!("{base}/need_login");
+        let status = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200, "an acknowledged login survived the shutdown");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -20,7 +20,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
 const USERS: usize = 4;
 const PASSWORD: &str = "password123";
 
-fn start(data: &Path) -> (Child, String) {
+pub(crate) fn start(data: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env_clear()

@@ -100,3 +100,51 @@ async fn two_authorization_headers_are_refused() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_slow_drip_connections_do_not_keep_a_client_out() {
+    use tokio::io::AsyncWriteExt;
+    // The default cap (1,000 connections) leaves room for 500 slow ones.
+    let app = spawn(|_| {}).await;
+    let mut slow = Vec::new();
+    for _ in 0..500 {
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Drip: a")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    for stream in slow.iter_mut().step_by(7) {
+        let _ = stream.write_all(b"b").await;
+    }
+    assert_eq!(app.healthz().await, 200);
+    let answer = app
+        .raw(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await;
+    assert_eq!(status_of(&answer), 200);
+    drop(slow);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_without_a_full_head_is_closed_by_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn(|config| config.header_timeout = std::time::Duration::from_millis(300)).await;
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // A generous bound only so a missing timeout fails instead of hanging.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the server never closed the connection");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || status_of(&answer) == 408, "{answer}");
+    app.stop().await;
+}
