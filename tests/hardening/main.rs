@@ -6,6 +6,7 @@ mod brute_force;
 mod credentials;
 mod faults;
 mod kill9;
+mod model;
 mod races;
 mod support;
 mod tokens;

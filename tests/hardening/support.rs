@@ -20,10 +20,22 @@ pub struct App {
 }
 
 pub async fn spawn(tweak: impl FnOnce(&mut Config)) -> App {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_in(tempfile::tempdir().unwrap(), tweak).await
+}
+
+/// A server on `dir`, which may hold a database from an earlier server
+/// (whose writer thread may still hold the file for a moment).
+pub async fn spawn_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> App {
     let mut config = Config::for_tests(dir.path());
     tweak(&mut config);
-    let state = AppState::open(&config).expect("the state opens");
+    let state = loop {
+        match AppState::open(&config) {
+            Err(guestlist::StartError::Store(guestlist::store::StoreError::Locked(_))) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            opened => break opened.expect("the state opens"),
+        }
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (shutdown, rx) = oneshot::channel::<()>();
