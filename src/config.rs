@@ -57,6 +57,14 @@ pub struct Config {
     pub token_idle_ttl: Option<Duration>,
     /// Browser origins allowed by CORS; empty turns CORS off.
     pub cors_origins: Vec<String>,
+    /// Window of the failed-login counters (see `throttle`).
+    pub login_failure_window: Duration,
+    /// Failed logins per account per window, from unknown devices.
+    pub max_login_failures_per_account: u32,
+    /// Failed logins per client address per window, over all accounts.
+    pub max_login_failures_per_address: u32,
+    /// Failed logins per (account, address) per quarter window.
+    pub max_login_failures_per_device: u32,
 }
 
 impl Config {
@@ -83,6 +91,10 @@ impl Config {
             on_token_limit: TokenLimit::Evict,
             token_idle_ttl: None,
             cors_origins: Vec::new(),
+            login_failure_window: Duration::from_secs(3600),
+            max_login_failures_per_account: 100,
+            max_login_failures_per_address: 1000,
+            max_login_failures_per_device: 10,
         }
     }
 

@@ -47,6 +47,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 pub mod time;
 
 pub use config::Config;

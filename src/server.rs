@@ -110,9 +110,13 @@ fn connection_service(
 > + Clone {
     hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(PeerAddr(peer));
+        let refused = api::framing::refuse(request.headers());
         let mut service = warp::service(routes.clone());
         let answer = AssertUnwindSafe(service.call(request)).catch_unwind();
         async move {
+            if let Some(refused) = refused {
+                return Ok(refused);
+            }
             Ok(match answer.await {
                 Ok(Ok(response)) => response,
                 Ok(Err(never)) => match never {},

@@ -11,6 +11,7 @@ use crate::logins::LoginLimiter;
 use crate::metrics::Metrics;
 use crate::secret::{self, SecretError};
 use crate::store::{Store, StoreError};
+use crate::throttle::{Limits, Throttle};
 
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +29,9 @@ pub enum StartError {
     Auth(#[from] auth::AuthError),
 }
 
+/// Keys per failed-login counter: a few MB at most.
+const THROTTLE_CAPACITY: u64 = 100_000;
+
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
@@ -35,6 +39,7 @@ pub struct Inner {
     pub store: Store,
     pub gate: Gate,
     pub logins: LoginLimiter,
+    pub throttle: Throttle,
     pub metrics: Metrics,
     pub token_ttl: Duration,
     pub bcrypt_cost: u32,
@@ -72,6 +77,13 @@ impl AppState {
             store,
             gate,
             logins: LoginLimiter::new(config.login_slots, config.login_queue),
+            throttle: Throttle::new(Limits {
+                window: config.login_failure_window,
+                per_account: config.max_login_failures_per_account,
+                per_address: config.max_login_failures_per_address,
+                per_device: config.max_login_failures_per_device,
+                capacity: THROTTLE_CAPACITY,
+            }),
             metrics: Metrics::default(),
             token_ttl: config.token_ttl,
             bcrypt_cost: config.bcrypt_cost,

@@ -162,10 +162,19 @@ async fn do_login(body: LoginBody, client: Client, state: AppState) -> ApiResult
         return Err(unprocessable("password is empty"));
     }
     let description = describe_device(body.description, &client.user_agent)?;
+    let account = store::users::fold(&body.username);
+    if let Err(throttled) = state.throttle.admit(&account, &client.ip) {
+        Metrics::add(&state.metrics.logins_throttled, 1);
+        return Err(ApiError::Throttled(throttled.retry_after));
+    }
     let outcome = check_password(&state, body.username, body.password).await;
     let verified = match outcome {
-        Ok(Some(verified)) => verified,
+        Ok(Some(verified)) => {
+            state.throttle.succeeded(&account, &client.ip);
+            verified
+        }
         Ok(None) => {
+            state.throttle.failed(&account, &client.ip);
             Metrics::add(&state.metrics.logins_failed, 1);
             tracing::info!("login failed");
             return Err(ApiError::InvalidLogin);

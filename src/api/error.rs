@@ -36,6 +36,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("the server is busy, try again shortly")]
     Busy,
+    /// 429: too many failed logins; `Retry-After` says when to come back.
+    #[error("too many failed logins, try again later")]
+    Throttled(u64),
     #[error("the service is unavailable, try again shortly")]
     Unavailable(#[source] StoreError),
 }
@@ -51,6 +54,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -75,6 +79,9 @@ impl ApiError {
         }
         if self.status() == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::Throttled(seconds) = self {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

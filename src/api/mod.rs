@@ -7,6 +7,7 @@ mod client_ip;
 pub mod error;
 mod export;
 pub mod filters;
+pub mod framing;
 mod me;
 mod pages;
 pub mod rejection;

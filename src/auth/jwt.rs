@@ -2,6 +2,8 @@
 //! strictly (one algorithm, no leeway, every claim required, `iat` not in
 //! the future, expired at `exp` to the second).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +12,8 @@ use super::AuthError;
 pub const ISSUER: &str = "guestlist";
 /// RFC 7518 §3.2: an HS256 key has at least 256 bits.
 pub const MIN_SECRET_LEN: usize = 32;
+/// 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+const LAST_DATE: u64 = 253_402_300_799;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +38,11 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// The header segments accepted: ours, `{"alg":"HS256","typ":"JWT"}` in
+    /// either key order. Anything else (`kid`, `jku`, `jwk`, `crit`, other
+    /// spellings of the alg) is refused before decoding: no header field
+    /// can steer the check.
+    headers: [String; 2],
 }
 
 impl Keys {
@@ -56,6 +65,11 @@ impl Keys {
             encoding: EncodingKey::from_secret(secret)?,
             decoding: DecodingKey::from_secret(secret)?,
             validation,
+            headers: [
+                r#"{"typ":"JWT","alg":"HS256"}"#,
+                r#"{"alg":"HS256","typ":"JWT"}"#,
+            ]
+            .map(|h| URL_SAFE_NO_PAD.encode(h)),
         };
         keys.self_test()?;
         Ok(keys)
@@ -71,10 +85,18 @@ impl Keys {
 
     /// Verifies signature and claims as of `now` (Unix seconds).
     pub fn verify(&self, token: &str, now: u64) -> Result<Claims, Rejected> {
+        let header = token.split('.').next().unwrap_or_default();
+        if !self.headers.iter().any(|ours| ours == header) {
+            return Err(Rejected::Signature);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| Rejected::Signature)?;
         let claims = data.claims;
         if claims.iss != ISSUER || claims.sub.is_empty() || claims.jti.is_empty() {
+            return Err(Rejected::Signature);
+        }
+        // An exp past year 9999 is no date we would issue (nor render).
+        if claims.exp > LAST_DATE {
             return Err(Rejected::Signature);
         }
         if claims.exp <= now {
@@ -156,7 +178,7 @@ mod tests {
     fn other_secrets_algorithms_and_claim_shapes_are_refused() {
         let keys = Keys::new(SECRET).unwrap();
         let now = crate::auth::now_secs();
-        let hs256 = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let hs256 = r#"{"typ":"JWT","alg":"HS256"}"#;
         let ok = format!(
             r#"{{"sub":"u","jti":"j","iat":{now},"exp":{},"iss":"guestlist"}}"#,
             now + 60

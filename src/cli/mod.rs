@@ -83,6 +83,33 @@ struct Options {
     #[arg(long = "cors-origin", env = "GUESTLIST_CORS_ORIGINS", value_delimiter = ',',
           value_parser = parse_origin, global = true)]
     cors_origins: Vec<String>,
+    /// Window of the failed-login limits: 1h, 15m
+    #[arg(long, env = "GUESTLIST_LOGIN_FAILURE_WINDOW", default_value = "1h", value_parser = parse_ttl, global = true)]
+    login_failure_window: Duration,
+    /// Failed logins per account per window, then 429 (known devices exempt)
+    #[arg(
+        long,
+        env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_ACCOUNT",
+        default_value_t = 100,
+        global = true
+    )]
+    max_login_failures_per_account: u32,
+    /// Failed logins per client address per window, over all accounts
+    #[arg(
+        long,
+        env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 1000,
+        global = true
+    )]
+    max_login_failures_per_address: u32,
+    /// Failed logins per account and address per quarter window
+    #[arg(
+        long,
+        env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_DEVICE",
+        default_value_t = 10,
+        global = true
+    )]
+    max_login_failures_per_device: u32,
     /// Log format on stderr
     #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
@@ -231,6 +258,10 @@ impl Options {
         config.on_token_limit = self.on_token_limit;
         config.token_idle_ttl = self.token_idle_ttl;
         config.cors_origins = self.cors_origins;
+        config.login_failure_window = self.login_failure_window;
+        config.max_login_failures_per_account = self.max_login_failures_per_account;
+        config.max_login_failures_per_address = self.max_login_failures_per_address;
+        config.max_login_failures_per_device = self.max_login_failures_per_device;
         if let Some(idle) = config.token_idle_ttl {
             if idle < config.last_used_flush * 2 {
                 return Err(Failure::usage(

@@ -12,6 +12,10 @@ pub enum StoreError {
         #[source]
         source: redb::DatabaseError,
     },
+    #[error(
+        "the database {path} is damaged ({reason}); restore a backup or an export, or move it away to start afresh"
+    )]
+    Damaged { path: String, reason: String },
     #[error("the database was written by a newer guestlist (schema {0})")]
     SchemaTooNew(u64),
     #[error("database: {0}")]
@@ -28,6 +32,8 @@ pub enum StoreError {
     Codec(#[source] serde_json::Error),
     #[error("write failed: {0}")]
     WriteFailed(String),
+    #[error("the database is being reopened after a failed write")]
+    Reopening,
     #[error("the writer has stopped")]
     WriterGone,
     #[error("a database task failed")]
@@ -39,6 +45,9 @@ impl StoreError {
         let path = path.display().to_string();
         match err {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Locked(path),
+            redb::DatabaseError::Storage(redb::StorageError::Corrupted(reason)) => {
+                StoreError::Damaged { path, reason }
+            }
             source => StoreError::Open { path, source },
         }
     }

@@ -11,6 +11,7 @@ mod error;
 pub mod export;
 pub mod records;
 pub mod roles;
+mod slot;
 pub mod tables;
 pub mod tokens;
 pub mod users;
@@ -35,7 +36,7 @@ const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// A cheap handle on the open database and its writer thread.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    db: Arc<slot::Slot>,
     writer: Arc<writer::Handle>,
     path: PathBuf,
 }
@@ -45,7 +46,7 @@ impl Store {
     /// and starts the writer thread.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let path = data_dir.join(DB_FILE);
-        let db = Arc::new(open_database(&path)?);
+        let db = Arc::new(slot::Slot::new(open_database(&path)?, path.clone()));
         let writer = Arc::new(writer::spawn(db.clone()));
         Ok(Store { db, writer, path })
     }
@@ -61,7 +62,7 @@ impl Store {
         F: FnOnce(&ReadTransaction) -> Result<T, StoreError> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || f(&db.begin_read()?))
+        tokio::task::spawn_blocking(move || f(&db.get()?.begin_read()?))
             .await
             .map_err(|_| StoreError::TaskFailed)?
     }
@@ -84,7 +85,7 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        f(&self.db.begin_read()?)
+        f(&self.db.get()?.begin_read()?)
     }
 
     /// Queues `f` for the writer; resolves once its batch is durable.
@@ -102,7 +103,7 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let txn = self.db.begin_write()?;
+        let txn = self.db.get()?.begin_write()?;
         let out = f(&txn)?;
         txn.commit()?;
         Ok(out)
@@ -120,15 +121,56 @@ impl Store {
 }
 
 fn open_database(path: &Path) -> Result<Database, StoreError> {
-    let db = Database::builder()
-        .set_cache_size(PAGE_CACHE_BYTES)
-        .create(path)
-        .map_err(|e| StoreError::from_open(e, path))?;
+    let damaged = |reason: &str| StoreError::Damaged {
+        path: path.display().to_string(),
+        reason: reason.to_owned(),
+    };
+    // redb takes an empty file for a new database: that would start with an
+    // empty guest list where one was lost (a truncation, a bad copy).
+    if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+        return Err(damaged("the file is empty"));
+    }
+    // redb panics on some damaged pages; a panic here is a damaged file.
+    let opened = slot::catch_quietly(|| open_checked(path))
+        .unwrap_or_else(|| Err(damaged("a page cannot be read")));
+    let db = opened?;
     let txn = db.begin_write()?;
     create_tables(&txn)?;
     check_schema(&txn)?;
     txn.commit()?;
     Ok(db)
+}
+
+/// Opens the file again after a failed commit: redb repairs what the
+/// failed commit left. No checksum pass here, the file was ours a moment ago.
+fn reopen_database(path: &Path) -> Result<Database, StoreError> {
+    let opened = slot::catch_quietly(|| {
+        Database::builder()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create(path)
+            .map_err(|e| StoreError::from_open(e, path))
+    });
+    opened.unwrap_or_else(|| Err(StoreError::WriteFailed("reopening panicked".into())))
+}
+
+/// Opens and verifies every page's checksum before anything is read, so a
+/// damaged file is refused at start instead of failing (or being silently
+/// repaired to an older state) later.
+fn open_checked(path: &Path) -> Result<Database, StoreError> {
+    let mut db = Database::builder()
+        .set_cache_size(PAGE_CACHE_BYTES)
+        .create(path)
+        .map_err(|e| StoreError::from_open(e, path))?;
+    match db.check_integrity() {
+        Ok(true) => Ok(db),
+        Ok(false) => Err(StoreError::Damaged {
+            path: path.display().to_string(),
+            reason: "it failed its checksums and was repaired, possibly to an older state; \
+                     check the data, then start again"
+                .into(),
+        }),
+        Err(e) => Err(StoreError::from_open(e, path)),
+    }
 }
 
 fn create_tables(txn: &WriteTransaction) -> Result<(), StoreError> {

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use redb::{Database, WriteTransaction};
+use redb::WriteTransaction;
 use tokio::sync::{mpsc, oneshot};
 
 use super::StoreError;
+use super::slot::Slot;
 
 /// Most writes that share one transaction.
 const MAX_BATCH: usize = 1024;
@@ -131,7 +132,7 @@ impl Handle {
 }
 
 /// Starts the writer thread; it ends when every `Handle` is dropped.
-pub(super) fn spawn(db: Arc<Database>) -> Handle {
+pub(super) fn spawn(db: Arc<Slot>) -> Handle {
     let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
     let stats = Arc::new(WriterStats::default());
     let thread_stats = stats.clone();
@@ -146,7 +147,7 @@ pub(super) fn spawn(db: Arc<Database>) -> Handle {
     }
 }
 
-fn run(db: Arc<Database>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStats) {
+fn run(db: Arc<Slot>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStats) {
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -165,10 +166,21 @@ fn run(db: Arc<Database>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &Writer
         for job in batch {
             job.finish(committed.clone());
         }
+        // After a failed commit redb refuses every write until the file is
+        // reopened. The batch was answered (503) first; the next one gets a
+        // fresh handle; reads go on meanwhile (see `slot`). Writes refused
+        // for logical reasons are `Ok(Err(Refusal))`, so any failure here
+        // is the database's own (I/O, a damaged page): reopen on each.
+        if committed.is_err() {
+            if let Err(err) = db.reopen() {
+                tracing::error!(%err, "reopening the database failed; retrying on the next write");
+            }
+        }
     }
 }
 
-fn commit_batch(db: &Database, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+fn commit_batch(db: &Slot, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
+    let db = db.get().map_err(|e| e.to_string())?;
     let txn = db.begin_write().map_err(|e| e.to_string())?;
     for job in batch.iter_mut() {
         job.apply(&txn)?;

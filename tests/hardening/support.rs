@@ -1,0 +1,195 @@
+//! A server in the test process (bcrypt cost 4) plus raw-socket helpers.
+
+use std::net::SocketAddr;
+
+use guestlist::{AppState, Config};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub struct App {
+    pub addr: SocketAddr,
+    pub client: Client,
+    pub state: AppState,
+    pub dir: TempDir,
+    shutdown: oneshot::Sender<()>,
+    handle: JoinHandle<()>,
+}
+
+pub async fn spawn(tweak: impl FnOnce(&mut Config)) -> App {
+    spawn_in(tempfile::tempdir().unwrap(), tweak).await
+}
+
+/// A server on `dir`, which may hold a database from an earlier server
+/// (whose writer thread may still hold the file for a moment).
+pub async fn spawn_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> App {
+    let mut config = Config::for_tests(dir.path());
+    tweak(&mut config);
+    let state = loop {
+        match AppState::open(&config) {
+            Err(guestlist::StartError::Store(guestlist::store::StoreError::Locked(_))) => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            opened => break opened.expect("the state opens"),
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (shutdown, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(guestlist::run(listener, state.clone(), async {
+        let _ = rx.await;
+    }));
+    App {
+        addr,
+        client: Client::new(),
+        state,
+        dir,
+        shutdown,
+        handle,
+    }
+}
+
+impl App {
+    pub async fn stop(self) -> TempDir {
+        let _ = self.shutdown.send(());
+        self.handle.await.expect("the server task ends cleanly");
+        self.dir
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn signup(&self, username: &str, password: &str) {
+        let body = json!({"username": username, "email": format!("{username}@mail.com"), "password": password});
+        let response = self
+            .client
+            .post(self.url("/api/v1/signup"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "signup of {username}"
+        );
+    }
+
+    /// A login as if from `address` (the test trusts 127.0.0.1 as a proxy).
+    pub async fn login_from(&self, username: &str, password: &str, address: &str) -> Response {
+        let body = json!({"username": username, "password": password});
+        self.client
+            .post(self.url("/api/v1/login"))
+            .header("x-forwarded-for", address)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login_ok(&self, username: &str, password: &str) -> String {
+        let response = self.login_from(username, password, "x").await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The status of a check (`GET /need_login`) with `token`.
+    pub async fn check(&self, token: &str) -> u16 {
+        let url = self.url("/need_login");
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    /// The status of `GET /api/v1/tokens`, a read of the database.
+    pub async fn list_status(&self, token: &str) -> u16 {
+        let url = self.url("/api/v1/tokens");
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    pub async fn logout(&self, token: &str) -> u16 {
+        let url = self.url("/api/v1/logout");
+        let response = self
+            .client
+            .post(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
+    /// (users, token entries) in the database, to show it is unchanged.
+    pub fn counts(&self) -> (usize, u64) {
+        use guestlist::store::{tokens, users};
+        self.state
+            .store
+            .read_now(|txn| Ok((users::page(txn, None, 100_000)?.len(), tokens::count(txn)?)))
+            .unwrap()
+    }
+
+    /// A POST with a raw body and an optional content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut request = self.client.post(self.url(path)).body(body);
+        if let Some(kind) = content_type {
+            request = request.header("content-type", kind);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn healthz(&self) -> StatusCode {
+        self.client
+            .get(self.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
+    /// Sends raw bytes on a fresh connection; returns everything read until
+    /// the server closes (send `Connection: close` on a valid request).
+    pub async fn raw(&self, request: &[u8]) -> String {
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+/// The status code of a raw HTTP/1.1 answer, 0 when there was none.
+pub fn status_of(answer: &str) -> u16 {
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+pub async fn err_body(response: Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
