@@ -44,5 +44,10 @@ mod tests {
         headers.append(AUTHORIZATION, "Bearer a".parse().unwrap());
         let refused = refuse(&headers).expect("refused");
         assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        // An empty second value is still a second header.
+        let mut headers = HeaderMap::new();
+        headers.append(AUTHORIZATION, "Bearer a".parse().unwrap());
+        headers.append(AUTHORIZATION, "".parse().unwrap());
+        assert!(refuse(&headers).is_some());
     }
 }
