@@ -48,6 +48,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod traffic;
 
 pub use config::Config;
 pub use server::run;

@@ -8,6 +8,7 @@ pub mod error;
 mod export;
 pub mod filters;
 mod me;
+mod metrics;
 mod pages;
 pub mod rejection;
 mod roles;
@@ -34,6 +35,8 @@ pub fn routes(state: AppState) -> Route {
         .or(pages::admin(state.clone()))
         .unify()
         .or(pages::healthz(state.clone()))
+        .unify()
+        .or(metrics::route(state.clone()))
         .unify()
         .or(account::signup(state.clone()))
         .unify()

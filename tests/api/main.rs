@@ -7,6 +7,7 @@ mod binary_cli;
 mod conventions;
 mod expect;
 mod helpers;
+mod metrics;
 mod persistence;
 mod revocation;
 mod routes_account;
