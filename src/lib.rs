@@ -49,6 +49,7 @@ pub mod store;
 pub mod telemetry;
 pub mod throttle;
 pub mod time;
+pub mod traffic;
 
 pub use config::Config;
 pub use server::run;

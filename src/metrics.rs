@@ -8,6 +8,8 @@ pub struct Metrics {
     pub logins_failed: AtomicU64,
     pub logins_throttled: AtomicU64,
     pub revocations: AtomicU64,
+    /// Requests by route and status, latencies: filled by the accept loop.
+    pub traffic: crate::traffic::Traffic,
 }
 
 impl Metrics {

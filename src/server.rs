@@ -56,7 +56,7 @@ pub async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = connection_service(routes.clone(), peer);
+        let service = connection_service(routes.clone(), peer, state.clone());
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             if let Err(err) = connection.await {
@@ -102,6 +102,7 @@ async fn accept(listener: &TcpListener, slots: &Arc<Semaphore>) -> Option<Accept
 fn connection_service(
     routes: Route,
     peer: std::net::SocketAddr,
+    state: AppState,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = Response,
@@ -111,20 +112,28 @@ fn connection_service(
     hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(PeerAddr(peer));
         let refused = api::framing::refuse(request.headers());
+        // Counted here so every answer is, refusals, rejections and panics included.
+        let route = crate::traffic::route_of(request.uri().path());
+        let started = std::time::Instant::now();
+        let state = state.clone();
         let mut service = warp::service(routes.clone());
         let answer = AssertUnwindSafe(service.call(request)).catch_unwind();
         async move {
-            if let Some(refused) = refused {
-                return Ok(refused);
-            }
-            Ok(match answer.await {
+            let response = match refused {
+                Some(refused) => Ok(Ok(refused)),
+                None => answer.await,
+            };
+            let response = match response {
                 Ok(Ok(response)) => response,
                 Ok(Err(never)) => match never {},
                 Err(_) => {
                     tracing::error!("a handler panicked; answered 500");
                     error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
                 }
-            })
+            };
+            let status = response.status().as_u16();
+            (state.metrics.traffic).record(route, status, started.elapsed());
+            Ok(response)
         }
     })
 }

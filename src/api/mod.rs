@@ -9,6 +9,7 @@ mod export;
 pub mod filters;
 pub mod framing;
 mod me;
+mod metrics;
 mod pages;
 pub mod rejection;
 mod roles;
@@ -35,6 +36,8 @@ pub fn routes(state: AppState) -> Route {
         .or(pages::admin(state.clone()))
         .unify()
         .or(pages::healthz(state.clone()))
+        .unify()
+        .or(metrics::route(state.clone()))
         .unify()
         .or(account::signup(state.clone()))
         .unify()

@@ -10,6 +10,7 @@ mod conventions;
 mod devices;
 mod expect;
 mod helpers;
+mod metrics;
 mod persistence;
 mod proxy;
 mod revocation;
