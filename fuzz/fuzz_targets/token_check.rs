@@ -14,5 +14,8 @@ fn keys() -> &'static Keys {
 
 fuzz_target!(|token: &str| {
     let now = 1_800_000_000;
-    assert!(keys().verify(token, now).is_err(), "a forged token verified: {token}");
+    assert!(
+        keys().verify(token, now).is_err(),
+        "a forged token verified: {token}"
+    );
 });
