@@ -4,26 +4,28 @@
 //! # Layout (dependencies point down only)
 //!
 //! ```text
-//! main.rs ─► cli        command line: serve, reset-db, create-admin
-//!             │
+//! main.rs ─► cli        command line: serve, reset-db, create-admin, the
+//!             │         offline users/roles/tokens/export/import commands
+//!             │         (mint: bulk tokens for load tools)
 //!             ▼
-//!            server     accept loop, limits, graceful shutdown: run()
-//!             │
+//!            server     accept loop, limits, graceful shutdown: run();
+//!             │         counts every answer in traffic
 //!             ▼
-//!            api        warp routes and handlers, ApiError, the one recover
-//!             │
+//!            api        warp routes and handlers, ApiError, the one recover,
+//!             │         framing checks, GET /metrics
 //!             ▼
 //!            state      AppState: everything shared, built once
-//!             │
-//!   ┌─────────┼──────────────┬───────────┐
-//!   ▼         ▼              ▼           ▼
-//!  gate      logins        metrics     secret
-//!   │  (the check: hit path in memory, miss path verifies and reads)
+//!             │         (maintenance: last-used flush, expiry purge)
+//!   ┌─────────┼──────────────┬───────────┬──────────┬─────────┐
+//!   ▼         ▼              ▼           ▼          ▼         ▼
+//!  gate      logins        throttle    metrics    traffic   secret
+//!   │  (the check: hit path in memory, miss path verifies and reads;
+//!   │   logins bounds bcrypt, throttle bounds failed logins)
 //!   ├────────────┬──────────┐
 //!   ▼            ▼          ▼
 //!  auth        cache      store
-//!  (jwt,       (moka      (redb tables, group-commit writer)
-//!  passwords)  + users)
+//!  (jwt,       (moka      (redb tables, group-commit writer, a slot that
+//!  passwords)  + users)   reopens the database after a failed commit)
 //! ```
 //!
 //! `auth`, `cache` and `store` never import warp; `auth` and `cache` never
