@@ -1,0 +1,250 @@
+//! Load benchmark: `cargo bench --bench load`. Starts the real release
+//! binary on 127.0.0.1, drives it with `wrk` over loopback (keep-alive, one
+//! thread, 64 connections, as in issue 4) and prints req/s, p50 and p99 of
+//! each target with its ratio. Routes compared are run alternately, twice
+//! each, and the better run of each counts, so a noisy neighbour on the
+//! 2 cores hurts both sides alike.
+//!
+//! Scale (env): GL_BENCH_TOKENS stored tokens (100000; issue: 1000000),
+//! GL_BENCH_DISTINCT tokens the load spreads over (10000; issue: 100000),
+//! GL_BENCH_SECS per wrk run (5).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[path = "load/wrk.rs"]
+mod wrk;
+use wrk::{Run, better, token_script, wrk};
+
+const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    started_in: Duration,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Server {
+        let started = Instant::now();
+        let mut child = Command::new(BIN)
+            .args([
+                "--data-dir",
+                dir.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+                "serve",
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = lines.next().expect("a line").expect("text");
+        let started_in = started.elapsed();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("listening on")
+            .to_owned();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Server {
+            child,
+            base,
+            started_in,
+        }
+    }
+
+    fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn show(target: &str, name: &str, run: Run) {
+    println!(
+        "{target:4} {name:44} {:>10.0} req/s  p50 {:>7.3} ms  p99 {:>7.3} ms  non-2xx {}",
+        run.rps, run.p50_ms, run.p99_ms, run.non_2xx
+    );
+}
+
+fn ratio(target: &str, what: &str, value: f64, goal: &str) {
+    println!("{target:4} RATIO {what}: {value:.3} (target {goal})");
+}
+
+fn cli(dir: &Path, args: &[&str]) {
+    let status = Command::new(BIN)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "guestlist {args:?}");
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") || Command::new("wrk").arg("-v").output().is_err() {
+        println!("load: needs wrk (apt-get install -y wrk); nothing measured");
+        return;
+    }
+    let stored = env_u64("GL_BENCH_TOKENS", 100_000);
+    let distinct = env_u64("GL_BENCH_DISTINCT", 10_000).min(stored);
+    let secs = env_u64("GL_BENCH_SECS", 5);
+    let work = tempfile::tempdir().unwrap();
+
+    // t6, idle: an empty data folder.
+    let empty = work.path().join("empty");
+    let server = Server::start(&empty);
+    std::thread::sleep(Duration::from_millis(500));
+    println!(
+        "t6   idle RSS {:.1} MiB, start to listening {:.0} ms (empty store)",
+        server.rss_mib(),
+        server.started_in.as_secs_f64() * 1e3
+    );
+    drop(server);
+
+    let data = work.path().join("data");
+    cli(&data, &["reset-db", "--yes"]);
+    let all = work.path().join("tokens.txt");
+    let minted = Instant::now();
+    cli(
+        &data,
+        &[
+            "tokens",
+            "mint",
+            "--count",
+            &stored.to_string(),
+            "--users",
+            "1000",
+            "--out",
+            all.to_str().unwrap(),
+        ],
+    );
+    println!(
+        "mint {stored} tokens in {:.1} s",
+        minted.elapsed().as_secs_f64()
+    );
+    let text = std::fs::read_to_string(&all).unwrap();
+    let tokens: Vec<&str> = text.lines().collect();
+    let spread = work.path().join("spread.txt");
+    std::fs::write(&spread, tokens[..distinct as usize].join("\n") + "\n").unwrap();
+    let spent = work.path().join("logout.txt");
+    std::fs::write(&spent, tokens[distinct as usize..].join("\n") + "\n").unwrap();
+
+    let server = Server::start(&data);
+    println!(
+        "t6   start to listening {:.0} ms with {stored} tokens stored",
+        server.started_in.as_secs_f64() * 1e3
+    );
+    let url = |p: &str| format!("{}{p}", server.base);
+    let one = format!("Authorization: Bearer {}", tokens[0]);
+    let spread_lua = token_script(work.path(), "spread.lua", &spread, "GET", "/need_login");
+    // The same Lua script over one token: wrk's per-request Lua costs client
+    // CPU on these shared cores, so t2 compares Lua with Lua.
+    let first = work.path().join("first.txt");
+    std::fs::write(&first, format!("{}\n", tokens[0])).unwrap();
+    let one_lua = token_script(work.path(), "one.lua", &first, "GET", "/need_login");
+
+    // t1 and t2: alternate /, one token, many tokens; twice each.
+    let (mut hello, mut single, mut single_lua, mut many): (Run, Run, Run, Run) =
+        Default::default();
+    for _ in 0..2 {
+        hello = better(hello, wrk(&url("/"), 64, secs, None, None));
+        single = better(single, wrk(&url("/need_login"), 64, secs, None, Some(&one)));
+        single_lua = better(
+            single_lua,
+            wrk(&url("/need_login"), 64, secs, Some(&one_lua), None),
+        );
+        many = better(
+            many,
+            wrk(&url("/need_login"), 64, secs, Some(&spread_lua), None),
+        );
+    }
+    show("t1", "GET / (nothing checked)", hello);
+    show("t1", "GET /need_login, one live token", single);
+    ratio("t1", "/need_login ÷ /", single.rps / hello.rps, "≥ 0.90");
+    show(
+        "t2",
+        &format!("GET /need_login, {distinct} of {stored} tokens"),
+        many,
+    );
+    show(
+        "t2",
+        "GET /need_login, one token via the same Lua",
+        single_lua,
+    );
+    ratio(
+        "t2",
+        "many ÷ one token (both Lua)",
+        many.rps / single_lua.rps,
+        "≥ 0.75",
+    );
+    ratio(
+        "t2",
+        "many ÷ one token (Lua ÷ plain)",
+        many.rps / single.rps,
+        "≥ 0.75",
+    );
+    println!(
+        "t6   RSS after the load: {:.1} MiB ({stored} stored, cache filled by {distinct})",
+        server.rss_mib()
+    );
+
+    // t4: a login storm (unknown users: full-cost bcrypt on the dummy hash) beside /need_login.
+    let storm = work.path().join("storm.lua");
+    std::fs::write(&storm, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = '{\"username\":\"nobody-here\",\"password\":\"wrong-password\"}'\n").unwrap();
+    let login_url = url("/api/v1/login");
+    let stormer = std::thread::spawn(move || wrk(&login_url, 32, secs + 2, Some(&storm), None));
+    std::thread::sleep(Duration::from_millis(500));
+    let stormed = wrk(&url("/need_login"), 64, secs, None, Some(&one));
+    let logins = stormer.join().unwrap();
+    show("t4", "POST /api/v1/login storm (32 conns)", logins);
+    show("t4", "GET /need_login during the storm", stormed);
+    ratio(
+        "t4",
+        "/need_login stormed ÷ unloaded",
+        stormed.rps / single.rps,
+        "≥ 0.5",
+    );
+    println!(
+        "t4   logins answered {} ({} not 2xx, i.e. refused or 503); p99 {:.1} ms (target: each 503 within 100 ms)",
+        logins.requests, logins.non_2xx, logins.p99_ms
+    );
+
+    // t3: logouts, each token once, 64 connections.
+    let logout_lua = token_script(work.path(), "logout.lua", &spent, "POST", "/api/v1/logout");
+    let logouts = wrk(&url("/api/v1/logout"), 64, secs, Some(&logout_lua), None);
+    show("t3", "POST /api/v1/logout, 64 conns", logouts);
+    let ok = logouts.requests.saturating_sub(logouts.non_2xx) as f64 / secs as f64;
+    println!(
+        "t3   durable logouts/s {ok:.0} (target ≥ 5000); tokens available {}",
+        tokens.len() as u64 - distinct
+    );
+
+    println!("t5   fixed-rate p99 needs oha or wrk2 (open loop); not measured by this bench");
+}
