@@ -160,3 +160,46 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warp::Filter;
+
+    /// Routes where `/boom` panics inside its handler and `/fine` answers.
+    fn routes_with_a_panic() -> Route {
+        let boom = warp::path("boom").map(|| -> Response { panic!("a handler bug") });
+        let fine = warp::path("fine").map(|| warp::reply::Reply::into_response("ok"));
+        boom.or(fine).unify().boxed()
+    }
+
+    /// Serves every connection of `listener` with the real connection service.
+    async fn serve(listener: TcpListener, routes: Route, state: AppState) {
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                return;
+            };
+            let service = connection_service(routes.clone(), peer, state.clone());
+            tokio::spawn(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::open(&crate::Config::for_tests(dir.path())).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(serve(listener, routes_with_a_panic(), state));
+        let client = reqwest::Client::new();
+        for _ in 0..3 {
+            let boom = client.get(format!("http://{addr}/boom")).send().await;
+            let boom = boom.expect("an answer, not a dropped connection");
+            assert_eq!(boom.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body: serde_json::Value = boom.json().await.unwrap();
+            assert_eq!(body["err"], "internal error");
+            let fine = client.get(format!("http://{addr}/fine")).send().await;
+            assert_eq!(fine.unwrap().status(), StatusCode::OK);
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod auth_header;
 mod binary;
 mod binary_cli;
 mod conventions;
+mod cors;
 mod devices;
 mod expect;
 mod helpers;
