@@ -18,6 +18,21 @@ fn open(config: &Config) -> Result<Store, Failure> {
     Store::open(&config.data_dir).map_err(Failure::other)
 }
 
+/// Every page checksummed, whatever the file's size (a server start does
+/// that only up to `store::FULL_CHECK_MAX_BYTES`).
+pub fn check(config: &Config) -> Result<(), Failure> {
+    let path = config.data_dir.join(store::DB_FILE);
+    if !path.is_file() {
+        return Err(Failure::other(format!(
+            "no database at {} (check --data-dir)",
+            path.display()
+        )));
+    }
+    Store::check(&config.data_dir).map_err(Failure::other)?;
+    println!("{}: every page verified", path.display());
+    Ok(())
+}
+
 pub fn reset_db(config: &Config, yes: bool) -> Result<(), Failure> {
     let store = open(config)?;
     if !yes

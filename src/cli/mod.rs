@@ -145,6 +145,8 @@ enum Command {
     Export { file: Option<PathBuf> },
     /// Load an export into an empty data folder
     Import { file: PathBuf },
+    /// Checksum every page of the database (offline; exit 1 if damaged)
+    Check,
 }
 
 /// A failure with its exit code and its one line.
@@ -242,6 +244,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Tokens(command) => tokens::run(&config, command),
         Command::Export { file } => transfer::export(&config, file.as_deref()),
         Command::Import { file } => transfer::import(&config, &file),
+        Command::Check => admin::check(&config),
     }
 }
 

@@ -33,6 +33,14 @@ pub const DB_FILE: &str = "guestlist.redb";
 /// redb's own page cache; its default (1 GiB) is far too much for an edge box.
 const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Up to this size the whole file is checksummed at every open (about
+/// 250 ms on the 2-core machine of BENCHMARKS.md, roughly 200k tokens);
+/// a larger file is checksummed only by `guestlist check` and by redb's own
+/// repair after an unclean shutdown, so a big guest list starts in
+/// milliseconds. Truncation, an emptied file and a damaged header are
+/// refused at every size.
+pub const FULL_CHECK_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
 /// A cheap handle on the open database and its writer thread.
 #[derive(Clone)]
 pub struct Store {
@@ -46,9 +54,16 @@ impl Store {
     /// and starts the writer thread.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
         let path = data_dir.join(DB_FILE);
-        let db = Arc::new(slot::Slot::new(open_database(&path)?, path.clone()));
+        let small = std::fs::metadata(&path).map_or(true, |m| m.len() <= FULL_CHECK_MAX_BYTES);
+        let db = Arc::new(slot::Slot::new(open_database(&path, small)?, path.clone()));
         let writer = Arc::new(writer::spawn(db.clone()));
         Ok(Store { db, writer, path })
+    }
+
+    /// Checksums every page of the database in `data_dir`, whatever its
+    /// size, without keeping it open (`guestlist check`).
+    pub fn check(data_dir: &Path) -> Result<(), StoreError> {
+        open_database(&data_dir.join(DB_FILE), true).map(drop)
     }
 
     pub fn path(&self) -> &Path {
@@ -138,7 +153,7 @@ impl Store {
     }
 }
 
-fn open_database(path: &Path) -> Result<Database, StoreError> {
+fn open_database(path: &Path, check_pages: bool) -> Result<Database, StoreError> {
     let damaged = |reason: &str| StoreError::Damaged {
         path: path.display().to_string(),
         reason: reason.to_owned(),
@@ -149,7 +164,7 @@ fn open_database(path: &Path) -> Result<Database, StoreError> {
         return Err(damaged("the file is empty"));
     }
     // redb panics on some damaged pages; a panic here is a damaged file.
-    let opened = slot::catch_quietly(|| open_checked(path))
+    let opened = slot::catch_quietly(|| open_checked(path, check_pages))
         .unwrap_or_else(|| Err(damaged("a page cannot be read")));
     let db = opened?;
     let txn = db.begin_write()?;
@@ -171,14 +186,24 @@ fn reopen_database(path: &Path) -> Result<Database, StoreError> {
     opened.unwrap_or_else(|| Err(StoreError::WriteFailed("reopening panicked".into())))
 }
 
-/// Opens and verifies every page's checksum before anything is read, so a
-/// damaged file is refused at start instead of failing (or being silently
-/// repaired to an older state) later.
-fn open_checked(path: &Path) -> Result<Database, StoreError> {
+/// Opens the file; with `check_pages`, verifies every page's checksum
+/// before anything is read, so a damaged file is refused at start instead of
+/// failing (or being silently repaired to an older state) later.
+fn open_checked(path: &Path, check_pages: bool) -> Result<Database, StoreError> {
+    let repaired = std::rc::Rc::new(std::cell::Cell::new(false));
     let mut db = Database::builder()
         .set_cache_size(PAGE_CACHE_BYTES)
+        .set_repair_callback({
+            let repaired = repaired.clone();
+            move |_| repaired.set(true)
+        })
         .create(path)
         .map_err(|e| StoreError::from_open(e, path))?;
+    // redb's repair after an unclean shutdown has just checksummed every
+    // page it kept: a second pass would only double the start.
+    if !check_pages || repaired.get() {
+        return Ok(db);
+    }
     match db.check_integrity() {
         Ok(true) => Ok(db),
         Ok(false) => Err(StoreError::Damaged {

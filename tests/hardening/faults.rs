@@ -113,10 +113,45 @@ fn damaged_pages_and_headers_are_refused() {
         bytes[offset..offset + 8].copy_from_slice(&[0xff; 8]);
         std::fs::write(db_file(&dir), &bytes).unwrap();
         expect_refused(dir.path(), &format!("8 bytes at {offset}"));
+        let check = guestlist(dir.path(), &["check"]).output().unwrap();
+        assert_eq!(check.status.code(), Some(1), "check, 8 bytes at {offset}");
     }
-    // The intact copy still serves its admin.
+    // The intact copy passes the check and still serves its admin.
+    let check = guestlist(good.path(), &["check"]).output().unwrap();
+    assert!(check.status.success(), "{check:?}");
+    assert!(String::from_utf8_lossy(&check.stdout).contains("every page verified"));
     let out = guestlist(good.path(), &["users", "list"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
+}
+
+/// Damage deep inside a small database (a leaf of a table, not a header)
+/// is only found by checksumming every page: a start must do it.
+#[test]
+fn a_start_finds_what_check_finds_in_a_small_database() {
+    let good = seeded();
+    let original = std::fs::read(db_file(&good)).unwrap();
+    let mut found = 0;
+    for page in (3..original.len() / 4096).filter(|p| original[p * 4096..][..4096] != [0; 4096]) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bytes = original.clone();
+        bytes[page * 4096 + 16..][..8].copy_from_slice(&[0xff; 8]);
+        std::fs::write(db_file(&dir), &bytes).unwrap();
+        let check = guestlist(dir.path(), &["check"]).output().unwrap();
+        if check.status.code() == Some(1) {
+            found += 1;
+            expect_refused(dir.path(), &format!("8 bytes in page {page}"));
+        }
+    }
+    assert!(found > 0, "some damaged page was found by check");
+}
+
+#[test]
+fn check_refuses_a_folder_without_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guestlist(dir.path(), &["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database at"));
+    assert!(!db_file(&dir).exists(), "check creates nothing");
 }
 
 /// A small tmpfs, unmounted on drop; `None` where mounting is not allowed.
