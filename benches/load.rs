@@ -183,6 +183,10 @@ fn main() {
     std::fs::write(&first, format!("{}\n", tokens[0])).unwrap();
     let one_lua = token_script(work.path(), "one.lua", &first, "GET", "/need_login");
 
+    // Warm-up: every token of the spread once through the miss path, so
+    // the runs below measure the cache, not its first fill.
+    wrk(&url("/need_login"), 64, secs * 2, Some(&spread_lua), None);
+
     // t1 and t2: alternate /, one token, many tokens; twice each.
     let (mut hello, mut single, mut single_lua, mut many): (Run, Run, Run, Run) =
         Default::default();
@@ -297,6 +301,21 @@ fn main() {
     println!(
         "t3   durable logouts/s {ok:.0} (target ≥ 5000); tokens available {}",
         tokens.len() as u64 - distinct
+    );
+
+    // t6: the cache filled to its default capacity (tokens from the end of
+    // the list, so none is one t3 logged out), then the RSS.
+    let capacity = (guestlist::config::DEFAULT_CACHE_CAPACITY as usize).min(tokens.len());
+    let fill = work.path().join("fill.txt");
+    std::fs::write(&fill, tokens[tokens.len() - capacity..].join("\n") + "\n").unwrap();
+    let fill_lua = token_script(work.path(), "fill.lua", &fill, "GET", "/need_login");
+    for _ in 0..2 {
+        wrk(&url("/need_login"), 64, secs, Some(&fill_lua), None);
+    }
+    println!(
+        "t6   RSS {:.1} MiB with {stored} stored and {:.0} tokens cached (default capacity {capacity})",
+        server.rss_mib(),
+        metrics::metric(&server.base, "guestlist_token_cache_entries")
     );
 
     open_loop(&server.base, single.rps / 2.0, secs, &one);
