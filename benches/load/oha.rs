@@ -59,11 +59,3 @@ pub fn fixed_rate(url: &str, rate: f64, secs: u64, header: Option<&str>) -> Open
         not_ok,
     }
 }
-
-/// Of two runs of the same route, the one with the lower p99.
-pub fn calmer(a: Option<OpenLoop>, b: OpenLoop) -> Option<OpenLoop> {
-    match a {
-        Some(a) if a.p99_ms <= b.p99_ms => Some(a),
-        _ => Some(b),
-    }
-}
