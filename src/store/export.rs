@@ -241,7 +241,7 @@ fn restore_token(
     txn.open_multimap_table(USER_TOKENS)?
         .insert(token.user_id.as_str(), jti)?;
     txn.open_table(TOKEN_EXPIRY)?
-        .insert((token.expires_at, jti), ())?;
+        .insert((token.expires_at, jti), token.user_id.as_str())?;
     Ok(Ok(()))
 }
 

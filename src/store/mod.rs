@@ -239,8 +239,35 @@ fn check_schema(txn: &WriteTransaction) -> Result<(), StoreError> {
             Ok(())
         }
         Some(v) if v == SCHEMA_VERSION => Ok(()),
+        Some(1) => {
+            migrate_expiry_v1(txn)?;
+            meta.insert("schema_version", SCHEMA_VERSION)?;
+            Ok(())
+        }
         Some(v) => Err(StoreError::SchemaTooNew(v)),
     }
+}
+
+/// Schema 1's expiry index had no user id; schema 2 needs it to clean the
+/// per-user index of revoked tokens. Rows of tokens already gone are dropped.
+fn migrate_expiry_v1(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let old = txn.open_table(TOKEN_EXPIRY_V1)?;
+    let tokens = txn.open_table(TOKENS)?;
+    let mut new = txn.open_table(TOKEN_EXPIRY)?;
+    let mut moved = 0u64;
+    for entry in old.iter()? {
+        let (key, _) = entry?;
+        let (at, jti) = key.value();
+        if let Some(bytes) = tokens.get(jti)? {
+            let record: TokenRecord = decode(bytes.value())?;
+            new.insert((at, jti), record.user_id.as_str())?;
+            moved += 1;
+        }
+    }
+    drop((old, tokens, new));
+    txn.delete_table(TOKEN_EXPIRY_V1)?;
+    tracing::info!(moved, "expiry index migrated to schema 2");
+    Ok(())
 }
 
 /// Deletes every user, role and token in one transaction.
@@ -263,4 +290,121 @@ pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, StoreErr
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes).map_err(StoreError::Codec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::ReadableTableMetadata;
+
+    fn token(jti: &str, user_id: &str, expires_at: u64) -> TokenRecord {
+        TokenRecord {
+            jti: jti.into(),
+            user_id: user_id.into(),
+            description: String::new(),
+            user_agent: String::new(),
+            ip: String::new(),
+            created_at: 1,
+            created_us: 1,
+            last_used_at: 1,
+            expires_at,
+        }
+    }
+
+    /// A schema-1 file: the expiry index without user ids, one row of a
+    /// token that was revoked (no tokens-table entry).
+    fn write_schema_1(path: &Path) {
+        let db = Database::create(path).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META)
+            .unwrap()
+            .insert("schema_version", 1)
+            .unwrap();
+        let live = token("jti-live", "user-1", 4_000_000_000);
+        txn.open_table(TOKENS)
+            .unwrap()
+            .insert("jti-live", encode(&live).unwrap().as_slice())
+            .unwrap();
+        txn.open_multimap_table(USER_TOKENS)
+            .unwrap()
+            .insert("user-1", "jti-live")
+            .unwrap();
+        let mut old = txn.open_table(TOKEN_EXPIRY_V1).unwrap();
+        old.insert((4_000_000_000, "jti-live"), ()).unwrap();
+        old.insert((4_000_000_000, "jti-gone"), ()).unwrap();
+        drop(old);
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn a_schema_1_file_is_migrated_and_its_tokens_still_purge() {
+        let dir = tempfile::tempdir().unwrap();
+        write_schema_1(&dir.path().join(DB_FILE));
+        let store = Store::open(dir.path()).unwrap();
+        let rows = store
+            .read_now(|txn| {
+                let mut rows = Vec::new();
+                for entry in txn.open_table(TOKEN_EXPIRY)?.iter()? {
+                    let (key, user) = entry?;
+                    let (at, jti) = key.value();
+                    rows.push((at, jti.to_owned(), user.value().to_owned()));
+                }
+                let version = txn
+                    .open_table(META)?
+                    .get("schema_version")?
+                    .map(|v| v.value());
+                Ok((rows, version))
+            })
+            .unwrap();
+        assert_eq!(
+            rows,
+            (
+                vec![(4_000_000_000, "jti-live".into(), "user-1".into())],
+                Some(SCHEMA_VERSION)
+            )
+        );
+        let owners = store
+            .write_now(|txn| tokens::purge_expired(txn, 4_000_000_000, 10))
+            .unwrap();
+        assert_eq!(owners, ["user-1"]);
+        let left = store
+            .read_now(|txn| tokens::of_user(txn, "user-1"))
+            .unwrap();
+        assert!(left.is_empty());
+    }
+
+    #[test]
+    fn a_revocation_leaves_index_rows_that_the_purge_removes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let record = token("jti-1", "user-1", 100);
+        store
+            .write_now(|txn| tokens::insert_many(txn, std::slice::from_ref(&record)))
+            .unwrap();
+        let removed = store
+            .write_now(|txn| tokens::remove(txn, "jti-1", Some("user-1")))
+            .unwrap();
+        assert_eq!(removed, Ok("user-1".to_owned()));
+        let count = |store: &Store| {
+            store
+                .read_now(|txn| {
+                    let live = tokens::count_of_user(txn, "user-1")?;
+                    let rows = txn.open_table(TOKEN_EXPIRY)?.len()?;
+                    let indexed = txn.open_multimap_table(USER_TOKENS)?.len()?;
+                    Ok((live, rows, indexed))
+                })
+                .unwrap()
+        };
+        assert_eq!(
+            count(&store),
+            (0, 1, 1),
+            "rows stay, the token is not counted"
+        );
+        // A revoked token is not reported as purged.
+        let owners = store
+            .write_now(|txn| tokens::purge_expired(txn, 100, 10))
+            .unwrap();
+        assert!(owners.is_empty());
+        assert_eq!(count(&store), (0, 0, 0));
+    }
 }

@@ -7,7 +7,7 @@
 use redb::{MultimapTableDefinition, TableDefinition};
 
 /// Bumped whenever a table below changes shape; `open` refuses a newer file.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// `schema_version` and other single values.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -30,5 +30,14 @@ pub const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens_v1
 /// user id → jtis.
 pub const USER_TOKENS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("user_tokens_v1");
-/// (expires_at, jti) → (): the purge walks this in order, never the tokens table.
-pub const TOKEN_EXPIRY: TableDefinition<(u64, &str), ()> = TableDefinition::new("token_expiry_v1");
+/// (expires_at, jti) → user id: the purge walks this in order, never the
+/// tokens table. A revocation removes only the tokens-table entry: its row
+/// here and in the per-user index stay until the purge removes both when
+/// the token would have expired. So a row in either index does not mean the
+/// token is live; the tokens table says that. (One B-tree written per
+/// revocation instead of three: BENCHMARKS.md, target 3.)
+pub const TOKEN_EXPIRY: TableDefinition<(u64, &str), &str> =
+    TableDefinition::new("token_expiry_v2");
+/// Schema 1's expiry index (no user id), read only to migrate it.
+pub const TOKEN_EXPIRY_V1: TableDefinition<(u64, &str), ()> =
+    TableDefinition::new("token_expiry_v1");

@@ -31,10 +31,15 @@ pub fn of_user(txn: &ReadTransaction, user_id: &str) -> Result<Vec<TokenRecord>,
     Ok(out)
 }
 
-/// How many entries a user holds, from the per-user index alone.
+/// How many live entries a user holds (the index may name revoked ones).
 pub fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, StoreError> {
     let index = txn.open_multimap_table(USER_TOKENS)?;
-    Ok(index.get(user_id)?.len() as usize)
+    let tokens = txn.open_table(TOKENS)?;
+    let mut live = 0;
+    for jti in index.get(user_id)? {
+        live += tokens.get(jti?.value())?.is_some() as usize;
+    }
+    Ok(live)
 }
 
 /// Adds many entries of existing, enabled users at once (no cap), opening
@@ -47,7 +52,7 @@ pub fn insert_many(txn: &WriteTransaction, records: &[TokenRecord]) -> Result<()
         let jti = record.jti.as_str();
         tokens.insert(jti, encode(record)?.as_slice())?;
         index.insert(record.user_id.as_str(), jti)?;
-        expiry.insert((record.expires_at, jti), ())?;
+        expiry.insert((record.expires_at, jti), record.user_id.as_str())?;
     }
     Ok(())
 }
@@ -87,7 +92,7 @@ pub fn insert(
     txn.open_multimap_table(USER_TOKENS)?
         .insert(record.user_id.as_str(), jti)?;
     txn.open_table(TOKEN_EXPIRY)?
-        .insert((record.expires_at, jti), ())?;
+        .insert((record.expires_at, jti), record.user_id.as_str())?;
     Ok(Ok(evicted))
 }
 
@@ -161,28 +166,23 @@ pub fn purge_expired(
     now: u64,
     limit: usize,
 ) -> Result<Vec<String>, StoreError> {
-    let due: Vec<(u64, String)> = {
+    let due: Vec<(u64, String, String)> = {
         let index = txn.open_table(TOKEN_EXPIRY)?;
         let mut due = Vec::new();
         for entry in index.range((0u64, "")..(now + 1, ""))?.take(limit) {
-            let key = entry?.0;
+            let (key, user) = entry?;
             let (at, jti) = key.value();
-            due.push((at, jti.to_owned()));
+            due.push((at, jti.to_owned(), user.value().to_owned()));
         }
         due
     };
     let mut owners = Vec::new();
-    for (at, jti) in due {
+    for (at, jti, user_id) in due {
         txn.open_table(TOKEN_EXPIRY)?.remove((at, jti.as_str()))?;
-        let removed = txn
-            .open_table(TOKENS)?
-            .remove(jti.as_str())?
-            .map(|b| b.value().to_vec());
-        if let Some(bytes) = removed {
-            let record: TokenRecord = decode(&bytes)?;
-            txn.open_multimap_table(USER_TOKENS)?
-                .remove(record.user_id.as_str(), jti.as_str())?;
-            owners.push(record.user_id);
+        txn.open_multimap_table(USER_TOKENS)?
+            .remove(user_id.as_str(), jti.as_str())?;
+        if txn.open_table(TOKENS)?.remove(jti.as_str())?.is_some() {
+            owners.push(user_id);
         }
     }
     Ok(owners)
@@ -203,9 +203,8 @@ pub fn remove(
     if owner.is_some_and(|owner| owner != record.user_id) {
         return Ok(Err(Refusal::NoSuchToken));
     }
+    // The index rows stay for the purge (see `tables::TOKEN_EXPIRY`).
     tokens.remove(jti)?;
-    drop(tokens);
-    unindex(txn, &record)?;
     Ok(Ok(record.user_id))
 }
 
@@ -230,15 +229,6 @@ pub fn remove_all_of(
         }
     }
     Ok(removed)
-}
-
-fn unindex(txn: &WriteTransaction, record: &TokenRecord) -> Result<(), StoreError> {
-    let jti = record.jti.as_str();
-    txn.open_multimap_table(USER_TOKENS)?
-        .remove(record.user_id.as_str(), jti)?;
-    txn.open_table(TOKEN_EXPIRY)?
-        .remove((record.expires_at, jti))?;
-    Ok(())
 }
 
 /// Number of entries stored, for metrics.
