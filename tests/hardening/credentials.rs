@@ -5,18 +5,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{App, err_body, spawn};
+use crate::support::{App, err_body, signup_at, spawn};
 
 async fn signup(app: &App, username: &str, password: &str) -> StatusCode {
-    let body = json!({"username": username, "email": format!("{username}@mail.com"), "password": password});
-    let response = app
-        .client
-        .post(app.url("/api/v1/signup"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    response.status()
+    signup_at(&app.client, &app.url(""), username, password).await
 }
 
 #[tokio::test]

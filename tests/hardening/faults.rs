@@ -231,15 +231,8 @@ async fn sigterm_under_load_exits_0_and_the_next_start_is_clean() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, base) = crate::kill9::start(dir.path());
     let client = reqwest::Client::new();
-    let body =
-        serde_json::json!({"username": "ann", "email": "ann@mail.com", "password": "password123"});
-    let response = client
-        .post(format!("{base}/api/v1/signup"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    let status = crate::support::signup_at(&client, &base, "ann", "password123").await;
+    assert_eq!(status, 201);
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers: Vec<_> = (0..8)
         .map(|_| {

@@ -16,6 +16,8 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
+use crate::support::{signup_at, token_ids};
+
 const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
 const USERS: usize = 4;
 const PASSWORD: &str = "password123";
@@ -98,20 +100,15 @@ impl Load {
 
     async fn list(&self, token: &str) -> HashSet<String> {
         let url = format!("{}/api/v1/tokens", self.base);
-        let response = self
-            .client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        let tokens = body["tokens"].as_array().unwrap();
-        tokens
-            .iter()
-            .map(|t| t["id"].as_str().unwrap().to_owned())
-            .collect()
+        token_ids(
+            self.client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 }
 
@@ -237,14 +234,8 @@ async fn kill_9_under_load_loses_no_acknowledged_login_or_revocation() {
     let known: Vec<Arc<Mutex<Known>>> = (0..USERS).map(|_| Arc::default()).collect();
     let (mut child, mut base) = start(dir.path());
     for user in 0..USERS {
-        let body = json!({"username": format!("user{user}"), "email": format!("u{user}@mail.com"), "password": PASSWORD});
-        let response = Client::new()
-            .post(format!("{base}/api/v1/signup"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201);
+        let status = signup_at(&Client::new(), &base, &format!("user{user}"), PASSWORD).await;
+        assert_eq!(status, 201);
     }
     for cycle in 0..cycles {
         let load = Arc::new(Load {

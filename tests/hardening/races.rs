@@ -9,18 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use crate::support::{App, spawn};
+use crate::support::{App, spawn, token_ids};
 
 async fn listed(app: &App, token: &str) -> HashSet<String> {
     let url = app.url("/api/v1/tokens");
-    let response = app.client.get(url).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    let tokens = body["tokens"].as_array().unwrap();
-    tokens
-        .iter()
-        .map(|t| t["id"].as_str().unwrap().to_owned())
-        .collect()
+    token_ids(app.client.get(url).bearer_auth(token).send().await.unwrap()).await
 }
 
 async fn login(app: &App) -> (String, String) {

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use guestlist::{AppState, Config};
-use reqwest::{Client, Response, StatusCode};
+use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -64,19 +64,8 @@ impl App {
     }
 
     pub async fn signup(&self, username: &str, password: &str) {
-        let body = json!({"username": username, "email": format!("{username}@mail.com"), "password": password});
-        let response = self
-            .client
-            .post(self.url("/api/v1/signup"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            response.status(),
-            StatusCode::CREATED,
-            "signup of {username}"
-        );
+        let status = signup_at(&self.client, &self.url(""), username, password).await;
+        assert_eq!(status, StatusCode::CREATED, "signup of {username}");
     }
 
     /// A login as if from `address` (the test trusts 127.0.0.1 as a proxy).
@@ -101,40 +90,25 @@ impl App {
 
     /// The status of a check (`GET /need_login`) with `token`.
     pub async fn check(&self, token: &str) -> u16 {
-        let url = self.url("/need_login");
-        let response = self
-            .client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        response.status().as_u16()
+        self.status_with(Method::GET, "/need_login", token).await
     }
 
     /// The status of `GET /api/v1/tokens`, a read of the database.
     pub async fn list_status(&self, token: &str) -> u16 {
-        let url = self.url("/api/v1/tokens");
-        let response = self
-            .client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        response.status().as_u16()
+        self.status_with(Method::GET, "/api/v1/tokens", token).await
     }
 
     pub async fn logout(&self, token: &str) -> u16 {
-        let url = self.url("/api/v1/logout");
-        let response = self
-            .client
-            .post(url)
-            .bearer_auth(token)
-            .send()
+        self.status_with(Method::POST, "/api/v1/logout", token)
             .await
-            .unwrap();
-        response.status().as_u16()
+    }
+
+    async fn status_with(&self, method: Method, path: &str, token: &str) -> u16 {
+        let request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        request.send().await.unwrap().status().as_u16()
     }
 
     /// (users, token entries) in the database, to show it is unchanged.
@@ -192,4 +166,23 @@ pub fn status_of(answer: &str) -> u16 {
 pub async fn err_body(response: Response) -> Value {
     let text = response.text().await.unwrap();
     serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+/// `POST {base}/api/v1/signup` with the email `{username}@mail.com`; for
+/// servers in this process and in child processes alike.
+pub async fn signup_at(client: &Client, base: &str, username: &str, password: &str) -> StatusCode {
+    let body = json!({"username": username, "email": format!("{username}@mail.com"), "password": password});
+    let url = format!("{base}/api/v1/signup");
+    client.post(url).json(&body).send().await.unwrap().status()
+}
+
+/// The token ids of a `GET /api/v1/tokens` answer, which must be a 200.
+pub async fn token_ids(response: Response) -> std::collections::HashSet<String> {
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let tokens = body["tokens"].as_array().unwrap();
+    tokens
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect()
 }
