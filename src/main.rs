@@ -7,9 +7,9 @@ fn main() -> std::process::ExitCode {
 
 /// glibc gives threads that allocate at once arenas of their own (up to 8
 /// per core), and memory freed in one arena is not reused by another. The
-/// token cache is filled from the blocking pool's threads, so with 1M
-/// tokens stored and 100k cached the RSS was 130 MiB with glibc's default
-/// and 98 MiB with two arenas, at the same throughput (BENCHMARKS.md).
+/// token cache is filled from the blocking pool's threads; with 1M tokens
+/// stored and 100k cached, the load bench's RSS was 145 MiB with glibc's
+/// default and 122 MiB with two arenas (BENCHMARKS.md has the command).
 /// `MALLOC_ARENA_MAX` in the environment still wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
