@@ -368,7 +368,7 @@ fn open_loop(base: &str, rate: f64, secs: u64, rounds: u64, one: &str) {
 fn median(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+    storm::percentile(&sorted, 0.5)
 }
 
 fn rounds_of(target: &str, ratios: &[f64]) {

@@ -18,10 +18,6 @@ use crate::store::{self, Refusal, Store, StoreError, TokenRecord, UserRecord};
 /// fewer, larger batches write far less. Measured for 1M tokens: 20k per
 /// batch 79 s, 200k per batch 44 s (BENCHMARKS.md); RSS stays ≈ 200 MB.
 const BATCH: u64 = 200_000;
-/// redb reuses the pages a commit frees only after a durable commit, so
-/// non-durable batches grow the file several times over; one fsync per
-/// batch (≈ 50 for a million tokens) costs less than that growth.
-const DURABLE_EVERY_BATCH: bool = true;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MintError {
@@ -70,9 +66,10 @@ pub fn mint(
         // Sorted keys touch each B-tree page once per batch, not at random.
         batch.sort_unstable_by(|a, b| a.1.jti.cmp(&b.1.jti));
         let records: Vec<TokenRecord> = batch.iter().map(|(_, r)| r.clone()).collect();
-        store.write_now_with(DURABLE_EVERY_BATCH || made + n == count, |txn| {
-            store::tokens::insert_many(txn, &records)
-        })?;
+        // Every batch durable: redb reuses the pages a commit frees only
+        // after a durable commit, so non-durable batches grew the file
+        // several times over; one fsync per batch costs less than that.
+        store.write_now(|txn| store::tokens::insert_many(txn, &records))?;
         for (token, _) in &batch {
             writeln!(out, "{token}")?;
         }

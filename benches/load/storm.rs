@@ -20,7 +20,8 @@ pub struct Storm {
     pub ok_p50_ms: f64,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The value at fraction `p` of `sorted` (NaN when empty).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

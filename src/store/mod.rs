@@ -124,24 +124,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Like [`Store::write_now`], but the commit is only made durable when
-    /// `durable`: a non-durable commit reaches the disk with the next durable
-    /// one. For bulk offline loads (mint), whose last batch is durable.
-    pub fn write_now_with<T>(
-        &self,
-        durable: bool,
-        f: impl FnOnce(&WriteTransaction) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let mut txn = self.db.get()?.begin_write()?;
-        if !durable {
-            txn.set_durability(redb::Durability::None)
-                .map_err(|e| StoreError::WriteFailed(e.to_string()))?;
-        }
-        let out = f(&txn)?;
-        txn.commit()?;
-        Ok(out)
-    }
-
     /// Batches and their sizes so far, for metrics.
     pub fn writer_stats(&self) -> &WriterStats {
         self.writer.stats()
