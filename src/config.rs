@@ -107,6 +107,13 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The idle limit in whole seconds (at least one), if any.
+    pub fn idle_secs(&self) -> Option<u64> {
+        self.token_idle_ttl.map(|d| d.as_secs().max(1))
+    }
+}
+
 /// Whether `origin` is a browser origin warp's CORS accepts:
 /// `http(s)://host[:port]`, nothing after.
 pub fn origin_ok(origin: &str) -> bool {

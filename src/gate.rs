@@ -16,12 +16,12 @@ use std::sync::atomic::AtomicU64;
 
 use crate::auth::header::{self, Presented, SignatureKey};
 use crate::auth::jwt::{Claims, Keys};
-use crate::auth::now_secs;
 use crate::cache::{Cached, LiveToken, LiveUser, TokenCache, UserRegistry};
-use crate::store::{self, Store, StoreError, TokenRecord};
+use crate::store::{Store, StoreError, TokenRecord};
+use crate::time::now_secs;
 
 /// Why a request is not let in.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {
     NoCredentials,
     Invalid,
@@ -140,12 +140,12 @@ impl Gate {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Forged and expired tokens stop here: no database, no cache entry.
         let claims = self.keys.verify(token, now).map_err(|_| Denied::Invalid)?;
-        let users = self.users.clone();
+        let (users, store) = (self.users.clone(), self.store.clone());
         let exp = claims.exp;
-        let found = self
-            .store
-            .call(move |store| look_up(store, &users, &claims))
+        let found = tokio::task::spawn_blocking(move || look_up(&store, &users, &claims))
             .await
+            .map_err(|_| StoreError::TaskFailed)
+            .and_then(|found| found)
             .map_err(|err| {
                 tracing::warn!(%err, "token check could not read the database");
                 Denied::Unavailable
@@ -189,13 +189,9 @@ impl Gate {
     }
 
     /// The shared in-memory user, loading it if needed. Blocking.
-    pub fn live_user(
-        &self,
-        store: &Store,
-        user_id: &str,
-    ) -> Result<Option<Arc<LiveUser>>, StoreError> {
+    pub fn live_user(&self, user_id: &str) -> Result<Option<Arc<LiveUser>>, StoreError> {
         self.users
-            .get_or_load(user_id, || load_user(store, user_id))
+            .get_or_load(user_id, || load_user(&self.store, user_id))
     }
 
     /// Call after a committed revocation of any of `user_id`'s tokens,
@@ -205,31 +201,20 @@ impl Gate {
     }
 
     /// Call after a committed role change, before answering. Blocking.
-    pub fn roles_changed(&self, store: &Store, user_id: &str) -> Result<(), StoreError> {
-        self.users.refresh_roles(user_id, || {
-            store.read_now(|txn| store::users::roles_of(txn, user_id))
-        })
+    pub fn roles_changed(&self, user_id: &str) -> Result<(), StoreError> {
+        self.users
+            .refresh_roles(user_id, || self.store.roles_of_now(user_id))
     }
 
-    /// Whether a stored entry is dead by disuse at `now`.
-    pub fn idle_expired(&self, record: &TokenRecord, now: u64) -> bool {
-        self.idle_secs
-            .is_some_and(|idle| now.saturating_sub(record.last_used_at) >= idle)
-    }
-
-    /// Forgets everything cached (after `reset-db`-like changes).
+    /// Forgets every cached token, so the next check of each reads the
+    /// store (tests and benches measure the miss path with it).
     pub fn forget_all(&self) {
         self.tokens.clear();
     }
 }
 
 fn load_user(store: &Store, user_id: &str) -> Result<Option<(String, Vec<String>)>, StoreError> {
-    store.read_now(|txn| {
-        let Some(user) = store::users::by_id(txn, user_id)? else {
-            return Ok(None);
-        };
-        Ok(Some((user.username, store::users::roles_of(txn, user_id)?)))
-    })
+    store.identity_now(user_id)
 }
 
 /// Blocking half of the miss path. The order of reads is the point.
@@ -242,7 +227,7 @@ fn look_up(
         return Ok(None);
     };
     let generation = user.generation();
-    let record = store.read_now(|txn| store::tokens::get(txn, &claims.jti))?;
+    let record = store.token_now(&claims.jti)?;
     Ok(record
         .filter(|r| r.user_id == claims.sub)
         .map(|r| (user, generation, r)))

@@ -43,7 +43,7 @@ pub mod gate;
 pub mod logins;
 pub mod maintenance;
 pub mod metrics;
-pub mod mint;
+pub mod rules;
 pub mod secret;
 pub mod server;
 pub mod state;
@@ -52,6 +52,7 @@ pub mod telemetry;
 pub mod throttle;
 pub mod time;
 pub mod traffic;
+pub mod usecases;
 
 pub use config::Config;
 pub use server::run;

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::auth::now_secs;
 use crate::cache::LiveToken;
 use crate::state::AppState;
-use crate::store::{StoreError, tokens};
+use crate::store::StoreError;
+use crate::time::now_secs;
 
 /// Expired entries removed per transaction.
 const PURGE_BATCH: usize = 1000;
@@ -57,10 +57,7 @@ pub async fn flush_last_used(state: &AppState) -> Result<usize, StoreError> {
         return Ok(0);
     }
     let used: Vec<(String, u64)> = pending.iter().map(|(t, at)| (t.jti.clone(), *at)).collect();
-    let written = state
-        .store
-        .write(move |txn| tokens::touch_many(txn, &used))
-        .await?;
+    let written = state.guests.store().flush_last_used(used).await?;
     for (token, at) in pending {
         token.mark_flushed(at);
     }
@@ -73,10 +70,7 @@ pub async fn purge_expired(state: &AppState) -> Result<usize, StoreError> {
     let mut purged = 0;
     loop {
         let now = now_secs();
-        let owners = state
-            .store
-            .write(move |txn| tokens::purge_expired(txn, now, PURGE_BATCH))
-            .await?;
+        let owners = state.guests.store().purge_expired(now, PURGE_BATCH).await?;
         purged += owners.len();
         if owners.len() < PURGE_BATCH {
             break;

@@ -12,8 +12,21 @@ pub struct Metrics {
     pub traffic: crate::traffic::Traffic,
 }
 
+// Relaxed: these are statistics, read together by nobody.
 impl Metrics {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Ordering::Relaxed);
+    pub fn revoked(&self, tokens: u64) {
+        self.revocations.fetch_add(tokens, Ordering::Relaxed);
+    }
+
+    pub fn login_succeeded(&self) {
+        self.logins_succeeded.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn login_failed(&self) {
+        self.logins_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn login_throttled(&self) {
+        self.logins_throttled.fetch_add(1, Ordering::Relaxed);
     }
 }

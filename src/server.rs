@@ -113,7 +113,7 @@ fn connection_service(
         request.extensions_mut().insert(PeerAddr(peer));
         let refused = api::framing::refuse(request.headers());
         // Counted here so every answer is, refusals, rejections and panics included.
-        let route = crate::traffic::route_of(request.uri().path());
+        let route = api::label_of(request.uri().path());
         let started = std::time::Instant::now();
         let state = state.clone();
         let mut service = warp::service(routes.clone());

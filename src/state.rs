@@ -1,17 +1,15 @@
 //! Everything a running server shares, built once by [`AppState::open`].
 
 use std::ops::Deref;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use crate::auth::{self, jwt::Keys};
 use crate::config::Config;
 use crate::gate::Gate;
-use crate::logins::LoginLimiter;
 use crate::metrics::Metrics;
 use crate::secret::{self, SecretError};
 use crate::store::{Store, StoreError};
-use crate::throttle::{Limits, Throttle};
+use crate::usecases::GuestList;
 
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -29,23 +27,16 @@ pub enum StartError {
     Auth(#[from] auth::AuthError),
 }
 
-/// Keys per failed-login counter: a few MB at most.
-const THROTTLE_CAPACITY: u64 = 100_000;
-
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
-    pub store: Store,
+    /// The use cases, which every handler calls.
+    pub guests: GuestList,
+    /// The check of the hit path, which the authentication filter calls.
     pub gate: Gate,
-    pub logins: LoginLimiter,
-    pub throttle: Throttle,
-    pub metrics: Metrics,
-    pub token_ttl: Duration,
-    pub bcrypt_cost: u32,
+    pub metrics: Arc<Metrics>,
     pub config: Config,
-    /// Hash checked for unknown users, so they cost the same as a known one.
-    dummy_hash: Arc<OnceLock<String>>,
 }
 
 impl Deref for AppState {
@@ -64,51 +55,19 @@ impl AppState {
         })?;
         let store = Store::open(&config.data_dir)?;
         let secret = secret::load(&config.data_dir, config.secret.as_deref())?;
-        let idle = config.token_idle_ttl.map(|d| d.as_secs().max(1));
         let gate = Gate::new(
             Keys::new(&secret)?,
             store.clone(),
             config.cache_capacity,
-            idle,
+            config.idle_secs(),
         );
-        let dummy_hash = Arc::new(OnceLock::new());
-        warm_dummy_hash(dummy_hash.clone(), config.bcrypt_cost);
+        let metrics = Arc::new(Metrics::default());
+        let guests = GuestList::serving(store, gate.clone(), metrics.clone(), config);
         Ok(AppState(Arc::new(Inner {
-            store,
+            guests,
             gate,
-            logins: LoginLimiter::new(config.login_slots, config.login_queue),
-            throttle: Throttle::new(Limits {
-                window: config.login_failure_window,
-                per_account: config.max_login_failures_per_account,
-                per_address: config.max_login_failures_per_address,
-                per_device: config.max_login_failures_per_device,
-                capacity: THROTTLE_CAPACITY,
-            }),
-            metrics: Metrics::default(),
-            token_ttl: config.token_ttl,
-            bcrypt_cost: config.bcrypt_cost,
+            metrics,
             config: config.clone(),
-            dummy_hash,
         })))
     }
-
-    /// The stand-in hash for unknown users. Blocking the first time only.
-    pub fn dummy_hash(&self) -> &str {
-        let cost = self.bcrypt_cost;
-        self.dummy_hash.get_or_init(|| make_dummy_hash(cost))
-    }
-}
-
-/// Computes the dummy hash on its own thread so start-up does not wait.
-fn warm_dummy_hash(cell: Arc<OnceLock<String>>, cost: u32) {
-    let spawned = std::thread::Builder::new()
-        .name("guestlist-warmup".into())
-        .spawn(move || cell.get_or_init(|| make_dummy_hash(cost)).len());
-    if let Err(err) = spawned {
-        tracing::debug!(%err, "dummy hash will be computed on first use");
-    }
-}
-
-fn make_dummy_hash(cost: u32) -> String {
-    auth::password::hash("not anybody's password", cost).unwrap_or_default()
 }

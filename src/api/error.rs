@@ -6,9 +6,10 @@ use warp::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use warp::http::{StatusCode, header::CONTENT_TYPE};
 use warp::reply::Response;
 
+use crate::auth::AuthError;
 use crate::gate::Denied;
-use crate::logins::Busy;
 use crate::store::StoreError;
+use crate::usecases::{self, Conflict, Missing};
 
 pub const CHALLENGE: &str = r#"Bearer realm="guestlist""#;
 pub const CHALLENGE_INVALID: &str = r#"Bearer realm="guestlist", error="invalid_token""#;
@@ -41,6 +42,12 @@ pub enum ApiError {
     Throttled(u64),
     #[error("the service is unavailable, try again shortly")]
     Unavailable(#[source] StoreError),
+    /// Signing, hashing or the random generator failed.
+    #[error("the service is unavailable, try again shortly")]
+    Internal(#[source] AuthError),
+    /// The check could not read the store (the gate logged why).
+    #[error("the service is unavailable, try again shortly")]
+    CheckFailed,
 }
 
 impl ApiError {
@@ -55,7 +62,10 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Busy | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy
+            | ApiError::Unavailable(_)
+            | ApiError::Internal(_)
+            | ApiError::CheckFailed => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -69,8 +79,10 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        if let ApiError::Unavailable(cause) = &self {
-            tracing::error!(%cause, "database unavailable");
+        match &self {
+            ApiError::Unavailable(cause) => tracing::error!(%cause, "database unavailable"),
+            ApiError::Internal(cause) => tracing::error!(%cause, "internal failure"),
+            _ => {}
         }
         let mut response = error_response(self.status(), &self.to_string());
         let headers = response.headers_mut();
@@ -93,19 +105,38 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<Busy> for ApiError {
-    fn from(_: Busy) -> ApiError {
-        ApiError::Busy
-    }
-}
-
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> ApiError {
         match denied {
             Denied::NoCredentials => ApiError::NoCredentials,
             Denied::Invalid => ApiError::InvalidToken,
             Denied::Forbidden => ApiError::Forbidden,
-            Denied::Unavailable => ApiError::Unavailable(StoreError::TaskFailed),
+            Denied::Unavailable => ApiError::CheckFailed,
+        }
+    }
+}
+
+impl From<usecases::Error> for ApiError {
+    fn from(err: usecases::Error) -> ApiError {
+        use usecases::Error as E;
+        match err {
+            E::Invalid(message) => ApiError::Unprocessable(message.to_owned()),
+            E::OutOfRange(message) => ApiError::BadRequest(message),
+            E::NotFound(Missing::User) => ApiError::NotFound("user not found"),
+            E::NotFound(Missing::Role) => ApiError::NotFound("role not found"),
+            E::NotFound(Missing::Token) => ApiError::NotFound("404 token not found"),
+            E::Conflict(Conflict::UsernameTaken) => ApiError::Conflict("username already taken"),
+            E::Conflict(Conflict::EmailTaken) => ApiError::Conflict("email already signed-up"),
+            E::Conflict(Conflict::RoleExists) => ApiError::Conflict("role already exists"),
+            E::Conflict(Conflict::TooManyTokens) => {
+                ApiError::Conflict("too many live tokens: log out another device first")
+            }
+            E::InvalidLogin => ApiError::InvalidLogin,
+            E::Denied(denied) => denied.into(),
+            E::Throttled(seconds) => ApiError::Throttled(seconds),
+            E::Busy => ApiError::Busy,
+            E::Unavailable(cause) => ApiError::Unavailable(cause),
+            E::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }
@@ -145,4 +176,9 @@ pub type ApiResult = Result<Response, ApiError>;
 
 pub fn respond(result: ApiResult) -> Response {
     result.unwrap_or_else(ApiError::into_response)
+}
+
+/// The `{"msg": ...}` answer of a handler that only says it is done.
+pub fn done(message: &str) -> ApiResult {
+    Ok(msg_response(StatusCode::OK, message))
 }

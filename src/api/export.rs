@@ -19,32 +19,28 @@ use warp::{Filter, Reply};
 
 use super::Route;
 use super::error::{ApiError, ApiResult, respond};
-use super::filters::{authorization, with_state};
-use super::roles::ADMIN;
-use crate::auth::now_secs;
+use super::filters::{caller, with_state};
+use crate::rules::ADMIN;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::store::export::{self, Record};
+use crate::store::export::Record;
 
 /// Lines waiting between the reader and the client.
 const BUFFERED_LINES: usize = 256;
 
 type Chunk = Result<Bytes, std::io::Error>;
 
-pub fn route(state: AppState) -> Route {
+pub fn route(state: &AppState) -> Route {
     warp::path!("api" / "v1" / "admin" / "export")
         .and(warp::get())
-        .and(authorization())
-        .and(with_state(state))
-        .then(|auth: Option<HeaderValue>, state: AppState| async move {
-            respond(stream_export(auth, state).await)
-        })
+        .and(caller(state, Some(ADMIN)))
+        .and(with_state(state.clone()))
+        .then(|_, state| stream_export(state))
+        .map(respond)
         .boxed()
 }
 
-async fn stream_export(auth: Option<HeaderValue>, state: AppState) -> ApiResult {
-    let bytes = auth.as_ref().map(HeaderValue::as_bytes);
-    state.gate.admit(bytes, Some(ADMIN)).await?;
+async fn stream_export(state: AppState) -> ApiResult {
     let (lines, mut rx) = mpsc::channel::<Chunk>(BUFFERED_LINES);
     tokio::spawn(produce(state, lines));
     let first = match rx.recv().await {
@@ -77,18 +73,16 @@ impl From<StoreError> for Stop {
     }
 }
 
-/// Fills `lines` from one read transaction; a failure is sent as the last
-/// item so the body ends in an error, never in a clean but short export.
+/// Fills `lines` from one snapshot on the blocking pool; a failure is sent
+/// as the last item so the body ends in an error, never in a clean but
+/// short export.
 async fn produce(state: AppState, lines: mpsc::Sender<Chunk>) {
-    let now = now_secs();
     let reader = lines.clone();
-    let walked = state
-        .store
-        .read(move |txn| Ok(export::visit(txn, now, |record| send(&reader, &record))))
-        .await;
-    let failure = match walked {
+    let walk = move || state.guests.export_now(|record| send(&reader, &record));
+    let failure = match tokio::task::spawn_blocking(walk).await {
         Ok(Ok(())) | Ok(Err(Stop(None))) => return,
-        Ok(Err(Stop(Some(err)))) | Err(err) => err,
+        Ok(Err(Stop(Some(err)))) => err,
+        Err(_) => StoreError::TaskFailed,
     };
     tracing::error!(%failure, "the export stopped");
     let _ = lines

@@ -2,14 +2,17 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use warp::http::{HeaderValue, StatusCode};
 use warp::{Filter, Rejection};
 
-use super::rejection::BadBody;
+use super::rejection::{BadBody, Refused};
+use crate::cache::LiveToken;
 use crate::state::AppState;
+pub use crate::usecases::Client;
 
 /// Largest accepted request body.
 pub const MAX_BODY: u64 = 16 * 1024;
@@ -24,20 +27,31 @@ pub fn with_state(
     warp::any().map(move || state.clone())
 }
 
-/// The `Authorization` value, if any. A refcount bump, not a copy.
-pub fn authorization() -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone
-{
-    warp::header::value("authorization")
-        .map(Some)
-        .or(warp::any().map(|| None))
-        .unify()
+/// The caller, admitted by the gate: a live token and, when `role` is
+/// given, a user who holds that role now. Otherwise a rejection that the
+/// one `recover` answers with 401 or 403. Place it after the path and the
+/// method, so an unknown path is still 404 and a wrong method 405.
+pub fn caller(
+    state: &AppState,
+    role: Option<&'static str>,
+) -> impl Filter<Extract = (Arc<LiveToken>,), Error = Rejection> + Clone + use<> {
+    let state = state.clone();
+    optional_value("authorization").and_then(move |auth: Option<HeaderValue>| {
+        let state = state.clone();
+        async move { admit(&state, auth, role).await }
+    })
 }
 
-/// Who is calling: user agent and socket address.
-#[derive(Debug, Clone, Default)]
-pub struct Client {
-    pub user_agent: String,
-    pub ip: String,
+/// The check behind [`caller`], for a route whose role comes from the
+/// request (`/api/v1/verify?role=`).
+pub async fn admit(
+    state: &AppState,
+    auth: Option<HeaderValue>,
+    role: Option<&str>,
+) -> Result<Arc<LiveToken>, Rejection> {
+    let presented = auth.as_ref().map(HeaderValue::as_bytes);
+    let admitted = state.gate.admit(presented, role).await;
+    admitted.map_err(|denied| warp::reject::custom(Refused(denied)))
 }
 
 pub fn client(
@@ -71,7 +85,7 @@ pub fn client(
         )
 }
 
-fn optional_value(
+pub fn optional_value(
     name: &'static str,
 ) -> impl Filter<Extract = (Option<HeaderValue>,), Error = Infallible> + Clone {
     warp::header::value(name)

@@ -21,14 +21,14 @@ use super::Route;
 use super::error::error_response;
 use super::filters::{PeerAddr, with_state};
 use crate::state::AppState;
-use crate::traffic::{BUCKETS_US, CLASSES, ROUTES};
+use crate::traffic::{BUCKETS_US, CLASSES};
 
-pub fn route(state: AppState) -> Route {
+pub fn route(state: &AppState) -> Route {
     warp::path!("metrics")
         .and(warp::get())
         .and(warp::ext::optional::<PeerAddr>())
         .and(warp::header::headers_cloned())
-        .and(with_state(state))
+        .and(with_state(state.clone()))
         .then(
             |peer: Option<PeerAddr>, headers: HeaderMap, state: AppState| async move {
                 if !may_read(peer, &headers) {
@@ -55,7 +55,7 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 }
 
 async fn render(state: &AppState) -> Response {
-    let live = state.store.read(crate::store::tokens::count).await;
+    let live = state.guests.store().totals().await.map(|t| t.tokens);
     let mut out = String::with_capacity(8 * 1024);
     traffic(&mut out, state);
     let gate = state.gate.stats();
@@ -139,7 +139,7 @@ fn traffic(out: &mut String, state: &AppState) {
         "counter",
         "Answered requests by route and status class.",
     );
-    for (route, counts) in ROUTES.iter().zip(&t.requests) {
+    for (route, counts) in super::labels().iter().zip(&t.requests) {
         for (class, counter) in CLASSES.iter().zip(counts) {
             let n = get(counter);
             if n > 0 {
@@ -181,7 +181,7 @@ fn traffic(out: &mut String, state: &AppState) {
 /// The group-commit writer: batch sizes as a histogram (its buckets are
 /// 1, 2–4, 5–16, 17–64, 65+) and the time spent committing.
 fn writer(out: &mut String, state: &AppState) {
-    let w = state.store.writer_stats();
+    let w = state.guests.store().writer_stats();
     family(
         out,
         "guestlist_group_commit_batch_size",

@@ -1,15 +1,16 @@
 //! The plain-text demo routes of the tutorial and the health check.
 
 use warp::Filter;
-use warp::http::{HeaderValue, StatusCode};
+use warp::http::StatusCode;
 
 use super::Route;
-use super::error::{ApiError, json_response, respond, text_response};
-use super::filters::{authorization, with_state};
+use super::error::{json_response, text_response};
+use super::filters::{caller, with_state};
+use crate::rules::ADMIN;
 use crate::state::AppState;
 
 /// GET /
-pub fn hello() -> Route {
+pub fn hello(_: &AppState) -> Route {
     warp::path::end()
         .and(warp::get())
         .map(|| text_response("Hello, World!"))
@@ -17,52 +18,43 @@ pub fn hello() -> Route {
 }
 
 /// GET /need_login: the hot path.
-pub fn need_login(state: AppState) -> Route {
-    warp::path!("need_login")
-        .and(warp::get())
-        .and(authorization())
-        .and(with_state(state))
-        .then(|auth: Option<HeaderValue>, state: AppState| async move {
-            let admitted = state
-                .gate
-                .admit(auth.as_ref().map(HeaderValue::as_bytes), None)
-                .await;
-            respond(
-                admitted
-                    .map(|_| text_response("if you see this, that means your token is valid"))
-                    .map_err(ApiError::from),
-            )
-        })
-        .boxed()
+pub fn need_login(state: &AppState) -> Route {
+    let text = "if you see this, that means your token is valid";
+    demo(state, "need_login", None, text)
 }
 
 /// GET /admin
-pub fn admin(state: AppState) -> Route {
-    warp::path!("admin")
+pub fn admin(state: &AppState) -> Route {
+    demo(
+        state,
+        "admin",
+        Some(ADMIN),
+        "if you see this, that means you are an admin",
+    )
+}
+
+/// GET /{segment}: `text` for a caller (holding `role`, if given).
+fn demo(
+    state: &AppState,
+    segment: &'static str,
+    role: Option<&'static str>,
+    text: &'static str,
+) -> Route {
+    warp::path(segment)
+        .and(warp::path::end())
         .and(warp::get())
-        .and(authorization())
-        .and(with_state(state))
-        .then(|auth: Option<HeaderValue>, state: AppState| async move {
-            let admitted = state
-                .gate
-                .admit(auth.as_ref().map(HeaderValue::as_bytes), Some("admin"))
-                .await;
-            respond(
-                admitted
-                    .map(|_| text_response("if you see this, that means you are an admin"))
-                    .map_err(ApiError::from),
-            )
-        })
+        .and(caller(state, role))
+        .map(move |_| text_response(text))
         .boxed()
 }
 
-/// GET /healthz: 200 while the database takes writes.
-pub fn healthz(state: AppState) -> Route {
+/// GET /healthz: 200 while the store takes writes.
+pub fn healthz(state: &AppState) -> Route {
     warp::path!("healthz")
         .and(warp::get())
-        .and(with_state(state))
+        .and(with_state(state.clone()))
         .then(|state: AppState| async move {
-            if state.store.healthy().await {
+            if state.guests.store().healthy().await {
                 json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
             } else {
                 json_response(

@@ -8,7 +8,14 @@ use warp::http::StatusCode;
 use warp::reject::{self, Rejection};
 use warp::reply::Response;
 
-use super::error::error_response;
+use super::error::{ApiError, error_response};
+use crate::gate::Denied;
+
+/// The caller was not admitted (see `filters::caller`): 401 or 403.
+#[derive(Debug)]
+pub struct Refused(pub Denied);
+
+impl reject::Reject for Refused {}
 
 /// The body of a request could not be used; the message says why.
 #[derive(Debug)]
@@ -33,6 +40,9 @@ pub async fn recover(err: Rejection) -> Result<Response, Infallible> {
 }
 
 fn to_response(err: &Rejection) -> Response {
+    if let Some(Refused(denied)) = err.find::<Refused>() {
+        return ApiError::from(*denied).into_response();
+    }
     if let Some(bad) = err.find::<BadBody>() {
         return error_response(bad.status, &bad.message);
     }

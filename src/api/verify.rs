@@ -3,14 +3,18 @@
 //! `ForwardAuth`). 200 with who the caller is in headers; 401/403 exactly as
 //! the other protected routes.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
-use warp::Filter;
 use warp::http::{HeaderValue, StatusCode};
+use warp::{Filter, Rejection};
 
 use super::Route;
-use super::error::{ApiError, respond};
-use super::filters::{authorization, with_state};
-use crate::auth::names;
+use super::error::msg_response;
+use super::filters::{admit, optional_value, with_state};
+use super::rejection::BadBody;
+use crate::cache::LiveToken;
+use crate::rules;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -18,41 +22,45 @@ struct VerifyQuery {
     role: Option<String>,
 }
 
-pub fn route(state: AppState) -> Route {
+pub fn route(state: &AppState) -> Route {
     warp::path!("api" / "v1" / "verify")
         .and(warp::get().or(warp::head()).unify())
         .and(warp::query::<VerifyQuery>())
-        .and(authorization())
-        .and(with_state(state))
-        .then(
-            |query: VerifyQuery, auth: Option<HeaderValue>, state: AppState| async move {
-                respond(
-                    async {
-                        if let Some(role) = query.role.as_deref().filter(|r| !names::role_ok(r)) {
-                            return Err(ApiError::BadRequest(format!(
-                                "invalid role name {:?}",
-                                role.chars().take(64).collect::<String>()
-                            )));
-                        }
-                        let header = auth.as_ref().map(HeaderValue::as_bytes);
-                        let live = state.gate.admit(header, query.role.as_deref()).await?;
-                        let mut response = super::error::msg_response(StatusCode::OK, "ok");
-                        let headers = response.headers_mut();
-                        let roles = live.user.roles().join(",");
-                        for (name, value) in [
-                            ("x-guestlist-user", live.user.username.as_str()),
-                            ("x-guestlist-user-id", live.user.id.as_str()),
-                            ("x-guestlist-roles", roles.as_str()),
-                        ] {
-                            if let Ok(value) = HeaderValue::from_str(value) {
-                                headers.insert(name, value);
-                            }
-                        }
-                        Ok(response)
-                    }
-                    .await,
-                )
-            },
-        )
+        .and_then(|query: VerifyQuery| async move { checked_role(query.role) })
+        .and(optional_value("authorization"))
+        .and(with_state(state.clone()))
+        .and_then(|role: Option<String>, auth, state: AppState| async move {
+            admit(&state, auth, role.as_deref()).await
+        })
+        .map(|caller: Arc<LiveToken>| identify(&caller))
         .boxed()
+}
+
+/// A role name that breaks the rules is refused before any check.
+fn checked_role(role: Option<String>) -> Result<Option<String>, Rejection> {
+    match role {
+        Some(role) if !rules::role_ok(&role) => {
+            let shown: String = role.chars().take(64).collect();
+            let message = format!("invalid role name {shown:?}");
+            Err(BadBody::rejection(StatusCode::BAD_REQUEST, message))
+        }
+        role => Ok(role),
+    }
+}
+
+/// 200 with the caller's name, id and roles in `X-Guestlist-*` headers.
+fn identify(caller: &LiveToken) -> warp::reply::Response {
+    let mut response = msg_response(StatusCode::OK, "ok");
+    let headers = response.headers_mut();
+    let roles = caller.user.roles().join(",");
+    for (name, value) in [
+        ("x-guestlist-user", caller.user.username.as_str()),
+        ("x-guestlist-user-id", caller.user.id.as_str()),
+        ("x-guestlist-roles", roles.as_str()),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }

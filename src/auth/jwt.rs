@@ -109,7 +109,7 @@ impl Keys {
     }
 
     fn self_test(&self) -> Result<(), AuthError> {
-        let now = super::now_secs();
+        let now = crate::time::now_secs();
         let claims = Claims {
             sub: "self-test".into(),
             jti: "self-test".into(),
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_until_exp_exclusive() {
         let keys = Keys::new(SECRET).unwrap();
-        let now = crate::auth::now_secs();
+        let now = crate::time::now_secs();
         let token = keys.issue(&claims(now)).unwrap();
         assert_eq!(keys.verify(&token, now), Ok(claims(now)));
         assert_eq!(keys.verify(&token, now + 59).map(|c| c.jti), Ok("j".into()));
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn other_secrets_algorithms_and_claim_shapes_are_refused() {
         let keys = Keys::new(SECRET).unwrap();
-        let now = crate::auth::now_secs();
+        let now = crate::time::now_secs();
         let hs256 = r#"{"typ":"JWT","alg":"HS256"}"#;
         let ok = format!(
             r#"{{"sub":"u","jti":"j","iat":{now},"exp":{},"iss":"guestlist"}}"#,

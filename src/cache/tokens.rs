@@ -53,10 +53,8 @@ impl LiveToken {
 
     /// Dead by absolute expiry or, with an idle limit, by disuse.
     pub fn is_dead(&self, now: u64, idle_secs: Option<u64>) -> bool {
-        now >= self.expires_at
-            || idle_secs.is_some_and(|idle| {
-                now.saturating_sub(self.last_used_at.load(Ordering::Relaxed)) >= idle
-            })
+        let used = self.last_used_at.load(Ordering::Relaxed);
+        !crate::rules::token_alive(self.expires_at, used, idle_secs, now)
     }
 
     /// A last-used time not yet written, if any.
@@ -107,7 +105,7 @@ impl Expiry<SignatureKey, Cached> for UntilTokenExpiry {
         _: Instant,
     ) -> Option<Duration> {
         Some(Duration::from_secs(
-            value.expires_at().saturating_sub(crate::auth::now_secs()),
+            value.expires_at().saturating_sub(crate::time::now_secs()),
         ))
     }
 
@@ -162,13 +160,13 @@ impl TokenCache {
         })
     }
 
-    /// In-memory last-used times of one user's live entries, by jti (the
-    /// latest when a token has several entries). Walks the whole cache, so
-    /// it is for rare callers (listing devices, a login at the cap), never
-    /// for the hit path, which stays one lookup.
-    pub fn uses_of(&self, user_id: &str) -> HashMap<String, u64> {
+    /// In-memory last-used times of the live entries of the users `wanted`
+    /// picks, by jti (the latest when a token has several entries). Walks
+    /// the whole cache, so it is for rare callers (listings, a login at the
+    /// cap), never for the hit path, which stays one lookup.
+    pub fn uses_of(&self, wanted: impl Fn(&str) -> bool) -> HashMap<String, u64> {
         let mut uses = HashMap::new();
-        for token in self.live_entries().filter(|t| t.user.id == user_id) {
+        for token in self.live_entries().filter(|t| wanted(&t.user.id)) {
             let at = token.last_used_at.load(Ordering::Relaxed);
             let seen = uses.entry(token.jti.clone()).or_insert(at);
             *seen = (*seen).max(at);
@@ -178,9 +176,5 @@ impl TokenCache {
 
     pub fn clear(&self) {
         self.entries.invalidate_all();
-    }
-
-    pub fn run_pending_tasks(&self) {
-        self.entries.run_pending_tasks();
     }
 }

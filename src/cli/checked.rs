@@ -5,12 +5,9 @@
 use std::collections::HashSet;
 use std::io::BufRead;
 
-use crate::auth::names;
+use crate::rules::{self as names, DESCRIPTION_MAX};
 use crate::store::export::{Record, VERSION};
-use crate::store::users::fold;
-
-/// Longest role description, as for `POST /api/v1/roles`.
-const DESCRIPTION_MAX: usize = 200;
+use crate::store::fold;
 
 /// The records of a valid file, each with its line number.
 #[derive(Debug, Default)]

@@ -171,6 +171,19 @@ impl Failure {
     }
 }
 
+impl From<crate::store::StoreError> for Failure {
+    fn from(err: crate::store::StoreError) -> Failure {
+        Failure::other(err)
+    }
+}
+
+/// For use cases whose refusals need no subject in their line.
+impl From<crate::usecases::Error> for Failure {
+    fn from(err: crate::usecases::Error) -> Failure {
+        offline::refused(err, "")
+    }
+}
+
 fn parse_origin(text: &str) -> Result<String, String> {
     let text = text.trim();
     if crate::config::origin_ok(text) {

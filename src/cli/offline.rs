@@ -1,55 +1,87 @@
-//! Shared by the offline administration commands (`users`, `roles`,
-//! `tokens`, `export`): opening the database, looking things up by name,
+//! Shared by the offline commands: opening the guest list with its use
+//! cases, running them to completion, turning their errors into one line,
 //! printing.
 
 use std::fmt::Display;
+use std::fs::OpenOptions;
+use std::future::Future;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
 use serde::Serialize;
 
 use super::Failure;
 use crate::config::Config;
-use crate::store::{self, Refusal, Store, TokenRecord, UserRecord};
+use crate::store::{self, Store};
+use crate::usecases::{Conflict, Error, GuestList, Missing};
 
-/// Opens the database of `config`, refusing when there is none: a typo in
-/// `--data-dir` must not silently create an empty database to list.
-/// While a server holds the database this fails at once with the store's
-/// "in use by another guestlist process" message.
-pub fn open_existing(config: &Config) -> Result<Store, Failure> {
-    let path = config.data_dir.join(store::DB_FILE);
-    if !path.is_file() {
-        return Err(Failure::other(format!(
-            "no database at {} (check --data-dir)",
-            path.display()
-        )));
+/// The guest list of the data folder and a runtime to run its use cases.
+pub struct Offline {
+    pub guests: GuestList,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Offline {
+    /// Opens the database of `config`, refusing when there is none: a typo
+    /// in `--data-dir` must not silently create an empty database to list.
+    /// While a server holds the database this fails at once with the
+    /// store's "in use by another guestlist process" message.
+    pub fn open_existing(config: &Config) -> Result<Offline, Failure> {
+        let path = config.data_dir.join(store::DB_FILE);
+        if !path.is_file() {
+            return Err(Failure::other(format!(
+                "no database at {} (check --data-dir)",
+                path.display()
+            )));
+        }
+        Offline::open(config)
     }
-    Store::open(&config.data_dir).map_err(Failure::other)
+
+    /// Opens the database of `config`, creating the folder and the file.
+    pub fn open_or_create(config: &Config) -> Result<Offline, Failure> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Failure::other(format!(
+                "cannot create the data folder {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        Offline::open(config)
+    }
+
+    fn open(config: &Config) -> Result<Offline, Failure> {
+        let store = Store::open(&config.data_dir).map_err(Failure::other)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::other(format!("cannot start the runtime: {e}")))?;
+        Ok(Offline {
+            guests: GuestList::offline(store, config),
+            runtime,
+        })
+    }
+
+    /// Runs a use case to completion.
+    pub fn run<T>(&self, case: impl Future<Output = T>) -> T {
+        self.runtime.block_on(case)
+    }
 }
 
-/// The user named `username`, or the one-line "not found" failure.
-pub fn user_named(store: &Store, username: &str) -> Result<UserRecord, Failure> {
-    let found = store.read_now(|txn| store::users::by_name(txn, username))?;
-    found.ok_or_else(|| not_found(Refusal::NoSuchUser, username))
-}
-
-/// The one line for a refused lookup; exit code 1.
-pub fn not_found(refusal: Refusal, subject: &str) -> Failure {
-    let what = match refusal {
-        Refusal::NoSuchUser => "no user named",
-        Refusal::NoSuchRole => "no role named",
-        Refusal::NoSuchToken => "no token with id",
-        Refusal::RoleExists => "a role already exists named",
-        // Not answered by the commands that call this; kept generic so a
-        // new refusal of the store does not break the build.
-        _ => "refused:",
-    };
-    Failure::other(format!("{what} {subject}"))
-}
-
-/// The entries of a user that are still live at `now`, newest first.
-pub fn live_tokens(store: &Store, user_id: &str, now: u64) -> Result<Vec<TokenRecord>, Failure> {
-    let all = store.read_now(|txn| store::tokens::of_user(txn, user_id))?;
-    Ok(all.into_iter().filter(|t| t.expires_at > now).collect())
+/// The one line for a use case that did not happen; `subject` names what
+/// the command was about (a user, a role, a token id).
+pub fn refused(err: Error, subject: &str) -> Failure {
+    match err {
+        Error::Invalid(rule) => Failure::usage(rule),
+        Error::NotFound(Missing::User) => Failure::other(format!("no user named {subject}")),
+        Error::NotFound(Missing::Role) => Failure::other(format!("no role named {subject}")),
+        Error::NotFound(Missing::Token) => Failure::other(format!("no token with id {subject}")),
+        Error::Conflict(Conflict::RoleExists) => {
+            Failure::other(format!("a role already exists named {subject}"))
+        }
+        Error::Conflict(Conflict::EmailTaken) => Failure::other("email already signed-up"),
+        Error::Conflict(Conflict::UsernameTaken) => Failure::other("username already taken"),
+        other => Failure::other(other),
+    }
 }
 
 /// One line on stdout. A closed pipe (`| head`) is a failure, not a panic.
@@ -64,40 +96,13 @@ pub fn say_json(value: &impl Serialize) -> Result<(), Failure> {
     say(text)
 }
 
-/// A token entry as shown by `tokens list` and `users show --json`.
-#[derive(Serialize)]
-pub struct TokenView {
-    pub id: String,
-    pub description: String,
-    pub user_agent: String,
-    pub ip: String,
-    pub created_at: String,
-    pub last_used_at: String,
-    pub expires_at: String,
-}
-
-impl From<&TokenRecord> for TokenView {
-    fn from(t: &TokenRecord) -> TokenView {
-        use crate::time::rfc3339;
-        TokenView {
-            id: t.jti.clone(),
-            description: t.description.clone(),
-            user_agent: t.user_agent.clone(),
-            ip: t.ip.clone(),
-            created_at: rfc3339(t.created_at),
-            last_used_at: rfc3339(t.last_used_at),
-            expires_at: rfc3339(t.expires_at),
-        }
-    }
-}
-
-impl TokenView {
-    /// One human-readable line.
-    pub fn line(&self) -> String {
-        let ip = if self.ip.is_empty() { "-" } else { &self.ip };
-        format!(
-            "{}  created {}  last used {}  expires {}  from {}  {:?}",
-            self.id, self.created_at, self.last_used_at, self.expires_at, ip, self.description
-        )
-    }
+/// A new or truncated file only its owner can read: it will hold credentials.
+pub fn private_file(path: &Path) -> Result<std::fs::File, Failure> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))
 }

@@ -5,14 +5,10 @@ use clap::Subcommand;
 use serde::Serialize;
 
 use super::Failure;
-use super::offline::{not_found, open_existing, say, say_json};
-use crate::auth::{names, now_secs};
+use super::offline::{Offline, refused, say, say_json};
 use crate::config::Config;
-use crate::store::{self, Refusal, RoleRecord, Store};
+use crate::rules;
 use crate::time::rfc3339;
-
-/// Longest role description, as for `POST /api/v1/roles`.
-const DESCRIPTION_MAX: usize = 200;
 
 #[derive(Subcommand)]
 pub enum RolesCommand {
@@ -40,38 +36,27 @@ struct RoleView {
 }
 
 pub fn run(config: &Config, command: RolesCommand) -> Result<(), Failure> {
+    // Bad names are bad usage (exit 2), refused before the database opens.
     if let RolesCommand::Create { name, description } = &command {
-        check_new(name, description)?;
+        rules::check_role(name, description).map_err(|rule| match rule {
+            rules::ROLE_RULE | "name is empty" => Failure::usage(format!("role {rule}")),
+            rule => Failure::usage(rule),
+        })?;
     }
-    let store = open_existing(config)?;
+    let offline = Offline::open_existing(config)?;
     match command {
-        RolesCommand::List { json } => list(&store, json),
-        RolesCommand::Create { name, description } => create(&store, name, description),
-        RolesCommand::Delete { name } => delete(&store, &name),
-        RolesCommand::Grant { username, role } => link(&store, &username, &role, true),
-        RolesCommand::Revoke { username, role } => link(&store, &username, &role, false),
+        RolesCommand::List { json } => list(&offline, json),
+        RolesCommand::Create { name, description } => create(&offline, name, description),
+        RolesCommand::Delete { name } => delete(&offline, &name),
+        RolesCommand::Grant { username, role } => link(&offline, &username, &role, true),
+        RolesCommand::Revoke { username, role } => link(&offline, &username, &role, false),
     }
 }
 
-/// Bad names are bad usage (exit 2), checked before the database is opened.
-fn check_new(name: &str, description: &str) -> Result<(), Failure> {
-    if !names::role_ok(name) {
-        return Err(Failure::usage(
-            "role name must be 1 to 64 letters, digits, '.', '_' or '-'",
-        ));
-    }
-    if description.is_empty() {
-        return Err(Failure::usage("description is empty"));
-    }
-    if description.chars().count() > DESCRIPTION_MAX {
-        return Err(Failure::usage("description is longer than 200 characters"));
-    }
-    Ok(())
-}
-
-fn list(store: &Store, json: bool) -> Result<(), Failure> {
-    let views: Vec<RoleView> = store
-        .read_now(store::roles::all)?
+fn list(offline: &Offline, json: bool) -> Result<(), Failure> {
+    let roles = offline.run(offline.guests.roles());
+    let views: Vec<RoleView> = roles
+        .map_err(|err| refused(err, ""))?
         .into_iter()
         .map(|role| RoleView {
             created_at: rfc3339(role.created_at),
@@ -93,31 +78,25 @@ fn list(store: &Store, json: bool) -> Result<(), Failure> {
     })
 }
 
-fn create(store: &Store, name: String, description: String) -> Result<(), Failure> {
-    let role = RoleRecord {
-        name,
-        description,
-        created_at: now_secs(),
-    };
-    let created = store.write_now(|txn| store::roles::create(txn, &role))?;
-    created.map_err(|refusal| not_found(refusal, &role.name))?;
-    say(format!("created role {}", role.name))
+fn create(offline: &Offline, name: String, description: String) -> Result<(), Failure> {
+    let created = offline.run(offline.guests.create_role(name.clone(), description));
+    created.map_err(|err| refused(err, &name))?;
+    say(format!("created role {name}"))
 }
 
-fn delete(store: &Store, name: &str) -> Result<(), Failure> {
-    let deleted = store.write_now(|txn| store::roles::delete(txn, name))?;
-    let holders = deleted.map_err(|refusal| not_found(refusal, name))?;
+fn delete(offline: &Offline, name: &str) -> Result<(), Failure> {
+    let deleted = offline.run(offline.guests.delete_role(name));
+    let holders = deleted.map_err(|err| refused(err, name))?;
     say(format!(
-        "deleted role {name} (taken from {} user(s))",
-        holders.len()
+        "deleted role {name} (taken from {holders} user(s))"
     ))
 }
 
-fn link(store: &Store, username: &str, role: &str, grant: bool) -> Result<(), Failure> {
-    let linked = store.write_now(|txn| store::roles::set_link(txn, username, role, grant))?;
-    linked.map_err(|refusal| match refusal {
-        Refusal::NoSuchUser => not_found(refusal, username),
-        _ => not_found(refusal, role),
+fn link(offline: &Offline, username: &str, role: &str, grant: bool) -> Result<(), Failure> {
+    let linked = offline.run(offline.guests.set_role(username, role, grant));
+    linked.map_err(|err| match err {
+        crate::usecases::Error::NotFound(crate::usecases::Missing::Role) => refused(err, role),
+        err => refused(err, username),
     })?;
     if grant {
         say(format!("{username} now holds role {role}"))

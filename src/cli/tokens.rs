@@ -1,18 +1,14 @@
 //! `guestlist tokens list|revoke|revoke-all|mint`, offline.
 
-use std::fs::OpenOptions;
 use std::io::{BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 
 use super::Failure;
-use super::offline::{TokenView, live_tokens, not_found, open_existing, say, say_json, user_named};
+use super::offline::{Offline, private_file, refused, say, say_json};
 use crate::auth::jwt::Keys;
-use crate::auth::now_secs;
 use crate::config::Config;
-use crate::store::{self, Store};
 
 #[derive(Subcommand)]
 pub enum TokensCommand {
@@ -46,23 +42,20 @@ pub enum TokensCommand {
 }
 
 pub fn run(config: &Config, command: TokensCommand) -> Result<(), Failure> {
-    let store = open_existing(config)?;
+    let offline = Offline::open_existing(config)?;
     match command {
-        TokensCommand::List { username, json } => list(&store, &username, json),
-        TokensCommand::Revoke { id } => revoke(&store, &id),
-        TokensCommand::RevokeAll { username } => revoke_all(&store, &username),
+        TokensCommand::List { username, json } => list(&offline, &username, json),
+        TokensCommand::Revoke { id } => revoke(&offline, &id),
+        TokensCommand::RevokeAll { username } => revoke_all(&offline, &username),
         TokensCommand::Mint { count, users, out } => {
-            mint(&store, config, count, users, out.as_deref())
+            mint(&offline, config, count, users, out.as_deref())
         }
     }
 }
 
-fn list(store: &Store, username: &str, json: bool) -> Result<(), Failure> {
-    let user = user_named(store, username)?;
-    let tokens: Vec<TokenView> = live_tokens(store, &user.id, now_secs())?
-        .iter()
-        .map(TokenView::from)
-        .collect();
+fn list(offline: &Offline, username: &str, json: bool) -> Result<(), Failure> {
+    let shown = offline.run(offline.guests.user_devices(username));
+    let (_, tokens) = shown.map_err(|err| refused(err, username))?;
     if json {
         return say_json(&serde_json::json!({ "tokens": tokens }));
     }
@@ -72,20 +65,20 @@ fn list(store: &Store, username: &str, json: bool) -> Result<(), Failure> {
     tokens.iter().try_for_each(|t| say(t.line()))
 }
 
-fn revoke(store: &Store, id: &str) -> Result<(), Failure> {
-    let removed = store.write_now(|txn| store::tokens::remove(txn, id, None))?;
-    removed.map_err(|refusal| not_found(refusal, id))?;
+fn revoke(offline: &Offline, id: &str) -> Result<(), Failure> {
+    let revoked = offline.run(offline.guests.revoke_token(id));
+    revoked.map_err(|err| refused(err, id))?;
     say(format!("revoked token {id}"))
 }
 
-fn revoke_all(store: &Store, username: &str) -> Result<(), Failure> {
-    let user = user_named(store, username)?;
-    let removed = store.write_now(|txn| store::tokens::remove_all_of(txn, &user.id, None))?;
+fn revoke_all(offline: &Offline, username: &str) -> Result<(), Failure> {
+    let revoked = offline.run(offline.guests.sign_out_user(username));
+    let removed = revoked.map_err(|err| refused(err, username))?;
     say(format!("revoked {removed} token(s) of {username}"))
 }
 
 fn mint(
-    store: &Store,
+    offline: &Offline,
     config: &Config,
     count: u64,
     users: u64,
@@ -98,8 +91,10 @@ fn mint(
         Some(path) => Box::new(BufWriter::new(private_file(path)?)),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    let report = crate::mint::mint(store, &keys, config.token_ttl, count, users, &mut *sink)
-        .map_err(Failure::other)?;
+    let store = offline.guests.store();
+    let minted =
+        crate::usecases::mint::mint(store, &keys, config.token_ttl, count, users, &mut *sink);
+    let report = offline.run(minted).map_err(Failure::other)?;
     sink.flush()
         .map_err(|e| Failure::other(format!("writing the tokens: {e}")))?;
     // The tokens own stdout; the summary goes to stderr.
@@ -108,15 +103,4 @@ fn mint(
         report.tokens, report.users_created, report.elapsed
     );
     Ok(())
-}
-
-/// A new or truncated file only its owner can read: it will hold credentials.
-pub fn private_file(path: &Path) -> Result<std::fs::File, Failure> {
-    OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Failure::other(format!("cannot write {}: {e}", path.display())))
 }

@@ -1,17 +1,11 @@
 //! `guestlist users list|show|disable|enable|delete`, offline.
 
 use clap::Subcommand;
-use serde::Serialize;
 
 use super::Failure;
-use super::offline::{TokenView, live_tokens, not_found, open_existing, say, say_json, user_named};
-use crate::auth::now_secs;
+use super::offline::{Offline, refused, say, say_json};
 use crate::config::Config;
-use crate::store::{self, Refusal, Store, UserRecord};
-use crate::time::rfc3339;
-
-/// Users read per transaction by `users list`.
-const PAGE: usize = 500;
+use crate::usecases::PAGE_MAX;
 
 #[derive(Subcommand)]
 pub enum UsersCommand {
@@ -36,99 +30,53 @@ pub enum UsersCommand {
     Delete { username: String },
 }
 
-#[derive(Serialize)]
-struct UserView {
-    id: String,
-    username: String,
-    email: String,
-    roles: Vec<String>,
-    created_at: String,
-    disabled: bool,
-    /// Live tokens, named as in `GET /api/v1/users`.
-    tokens: usize,
-}
-
 pub fn run(config: &Config, command: UsersCommand) -> Result<(), Failure> {
-    let store = open_existing(config)?;
+    let offline = Offline::open_existing(config)?;
     match command {
-        UsersCommand::List { json } => list(&store, json),
-        UsersCommand::Show { username, json } => show(&store, &username, json),
-        UsersCommand::Disable { username } => set_disabled(&store, &username, true),
-        UsersCommand::Enable { username } => set_disabled(&store, &username, false),
-        UsersCommand::Delete { username } => delete(&store, &username),
+        UsersCommand::List { json } => list(&offline, json),
+        UsersCommand::Show { username, json } => show(&offline, &username, json),
+        UsersCommand::Disable { username } => set_disabled(&offline, &username, true),
+        UsersCommand::Enable { username } => set_disabled(&offline, &username, false),
+        UsersCommand::Delete { username } => delete(&offline, &username),
     }
 }
 
-fn view(store: &Store, user: UserRecord, now: u64) -> Result<UserView, Failure> {
-    let roles = store.read_now(|txn| store::users::roles_of(txn, &user.id))?;
-    let live_tokens = live_tokens(store, &user.id, now)?.len();
-    Ok(UserView {
-        roles,
-        created_at: rfc3339(user.created_at),
-        disabled: user.disabled,
-        tokens: live_tokens,
-        id: user.id,
-        username: user.username,
-        email: user.email,
-    })
-}
-
-impl UserView {
-    fn line(&self) -> String {
-        let roles = if self.roles.is_empty() {
-            "-".to_owned()
-        } else {
-            self.roles.join(",")
-        };
-        let state = if self.disabled { "  DISABLED" } else { "" };
-        format!(
-            "{}  {}  id {}  roles {}  live tokens {}  created {}{}",
-            self.username, self.email, self.id, roles, self.tokens, self.created_at, state
-        )
-    }
-}
-
-fn list(store: &Store, json: bool) -> Result<(), Failure> {
-    let now = now_secs();
-    let mut views = Vec::new();
+fn list(offline: &Offline, json: bool) -> Result<(), Failure> {
+    let mut users = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = store.read_now(|txn| store::users::page(txn, after.as_deref(), PAGE))?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id.clone());
-        for user in page {
-            views.push(view(store, user, now)?);
+        let page = offline.run(offline.guests.users_page(after.take(), PAGE_MAX));
+        let page = page.map_err(|err| refused(err, ""))?;
+        users.extend(page.users);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
         }
     }
     if json {
-        return say_json(&serde_json::json!({ "users": views }));
+        return say_json(&serde_json::json!({ "users": users }));
     }
-    if views.is_empty() {
+    if users.is_empty() {
         return say("no users");
     }
-    views.iter().try_for_each(|v| say(v.line()))
+    users.iter().try_for_each(|v| say(v.line()))
 }
 
-fn show(store: &Store, username: &str, json: bool) -> Result<(), Failure> {
-    let now = now_secs();
-    let user = user_named(store, username)?;
-    let tokens: Vec<TokenView> = live_tokens(store, &user.id, now)?
-        .iter()
-        .map(TokenView::from)
-        .collect();
-    let view = view(store, user, now)?;
+fn show(offline: &Offline, username: &str, json: bool) -> Result<(), Failure> {
+    let shown = offline.run(offline.guests.user_devices(username));
+    let (user, tokens) = shown.map_err(|err| refused(err, username))?;
     if json {
-        return say_json(&serde_json::json!({ "user": view, "tokens": tokens }));
+        return say_json(&serde_json::json!({ "user": user, "tokens": tokens }));
     }
-    say(view.line())?;
+    say(user.line())?;
     tokens
         .iter()
         .try_for_each(|t| say(format!("  {}", t.line())))
 }
 
-fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(), Failure> {
-    let done = store.write_now(|txn| store::users::set_disabled(txn, username, disabled))?;
-    done.map_err(|refusal| not_found(refusal, username))?;
+fn set_disabled(offline: &Offline, username: &str, disabled: bool) -> Result<(), Failure> {
+    let done = offline.run(offline.guests.set_disabled(username, disabled));
+    done.map_err(|err| refused(err, username))?;
     if disabled {
         say(format!(
             "disabled {username}; every token of theirs is revoked"
@@ -138,9 +86,9 @@ fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(), Fai
     }
 }
 
-fn delete(store: &Store, username: &str) -> Result<(), Failure> {
-    let done = store.write_now(|txn| store::users::delete(txn, username))?;
-    done.map_err(|_| not_found(Refusal::NoSuchUser, username))?;
+fn delete(offline: &Offline, username: &str) -> Result<(), Failure> {
+    let done = offline.run(offline.guests.delete_user(username));
+    done.map_err(|err| refused(err, username))?;
     say(format!(
         "deleted {username}, their role links and their tokens"
     ))

@@ -30,8 +30,16 @@ pub enum StoreError {
     Commit(#[from] redb::CommitError),
     #[error("a stored record is corrupt: {0}")]
     Codec(#[source] serde_json::Error),
-    #[error("write failed: {0}")]
-    WriteFailed(String),
+    /// The write was in a batch whose commit failed.
+    #[error("the write's batch failed: {0}")]
+    BatchFailed(std::sync::Arc<StoreError>),
+    /// Another write of the same batch failed with this.
+    #[error("a write failed: {0}")]
+    JobFailed(String),
+    #[error("the write was not applied")]
+    NotApplied,
+    #[error("reopening the database panicked")]
+    ReopenPanicked,
     #[error("the database is being reopened after a failed write")]
     Reopening,
     #[error("the writer has stopped")]

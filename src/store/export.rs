@@ -7,12 +7,10 @@
 //! fields unchanged (password hashes included) except times, which are
 //! RFC 3339 like everywhere else on the wire.
 
-use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::tables::*;
-use super::{RoleRecord, StoreError, TokenRecord, UserRecord, decode, encode, users};
+use super::{RoleRecord, StoreError, TokenRecord, UserRecord};
 
 /// The `type` of the header line.
 pub const FORMAT: &str = "guestlist-export";
@@ -97,169 +95,13 @@ fn map_times(value: &mut Value, mut f: impl FnMut(&Value) -> Option<Value>) {
     }
 }
 
-/// Hands every record of the database to `emit`, header and end included,
-/// skipping token entries expired at `now`. Stops at `emit`'s first error.
-pub fn visit<E: From<StoreError>>(
-    txn: &ReadTransaction,
-    now: u64,
-    mut emit: impl FnMut(Record) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut failed = None;
-    let mut sink = |record| match emit(record) {
-        Ok(()) => true,
-        Err(err) => {
-            failed = Some(err);
-            false
-        }
-    };
-    let walked = walk(txn, now, &mut sink);
-    match failed {
-        Some(err) => Err(err),
-        None => walked.map_err(E::from),
-    }
-}
-
-/// The body of [`visit`]: `emit` answers whether to go on.
-fn walk(
-    txn: &ReadTransaction,
-    now: u64,
-    emit: &mut dyn FnMut(Record) -> bool,
-) -> Result<(), StoreError> {
-    if !emit(Record::Header { version: VERSION }) {
-        return Ok(());
-    }
-    let mut records = 0u64;
-    let mut counted = |record| {
-        records += 1;
-        emit(record)
-    };
-    for entry in txn.open_table(USERS)?.iter()? {
-        if !counted(Record::User(decode(entry?.1.value())?)) {
-            return Ok(());
-        }
-    }
-    for role in super::roles::all(txn)? {
-        if !counted(Record::Role(role)) {
-            return Ok(());
-        }
-    }
-    for entry in txn.open_multimap_table(USER_ROLES)?.iter()? {
-        let (user, roles) = entry?;
-        for role in roles {
-            let user_id = user.value().to_owned();
-            let role = role?.value().to_owned();
-            if !counted(Record::UserRole { user_id, role }) {
-                return Ok(());
-            }
-        }
-    }
-    for entry in txn.open_table(TOKENS)?.iter()? {
-        let token: TokenRecord = decode(entry?.1.value())?;
-        if token.expires_at > now && !counted(Record::Token(token)) {
-            return Ok(());
-        }
-    }
-    emit(Record::End { records });
-    Ok(())
-}
-
-/// Why an import stopped: which record (by index) and a short reason.
+/// Why an import loaded nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejected {
-    pub index: usize,
-    pub reason: &'static str,
-}
-
-/// Whether the database holds no user and no role.
-pub fn is_empty(txn: &WriteTransaction) -> Result<bool, StoreError> {
-    use redb::ReadableTableMetadata;
-    Ok(txn.open_table(USERS)?.is_empty()? && txn.open_table(ROLES)?.is_empty()?)
-}
-
-/// Loads `records` (header and end lines are ignored) in the caller's
-/// transaction, answering the first one that does not fit. The caller
-/// aborts the transaction on a rejection, so nothing of it stays.
-pub fn load(
-    txn: &WriteTransaction,
-    records: &[Record],
-) -> Result<Result<u64, Rejected>, StoreError> {
-    let mut loaded = 0;
-    for (index, record) in records.iter().enumerate() {
-        let outcome = load_one(txn, record)?;
-        if let Err(reason) = outcome {
-            return Ok(Err(Rejected { index, reason }));
-        }
-        loaded += u64::from(!matches!(
-            record,
-            Record::Header { .. } | Record::End { .. }
-        ));
-    }
-    Ok(Ok(loaded))
-}
-
-fn load_one(
-    txn: &WriteTransaction,
-    record: &Record,
-) -> Result<Result<(), &'static str>, StoreError> {
-    match record {
-        Record::Header { .. } | Record::End { .. } => Ok(Ok(())),
-        Record::User(user) => {
-            if users::get_in_write(txn, &user.id)?.is_some() {
-                return Ok(Err("a user with this id came before"));
-            }
-            Ok(users::insert(txn, user)?.map_err(|r| match r {
-                super::Refusal::EmailTaken => "email already taken",
-                _ => "username already taken",
-            }))
-        }
-        Record::Role(role) => {
-            let created = super::roles::create(txn, role)?;
-            Ok(created.map_err(|_| "role already exists"))
-        }
-        Record::UserRole { user_id, role } => link(txn, user_id, role),
-        Record::Token(token) => {
-            if txn.open_table(TOKENS)?.get(token.jti.as_str())?.is_some() {
-                return Ok(Err("a token with this id came before"));
-            }
-            restore_token(txn, token)
-        }
-    }
-}
-
-/// Puts a token entry and its two index rows back as they were: a restore
-/// applies no per-user cap and evicts nothing, unlike a login.
-fn restore_token(
-    txn: &WriteTransaction,
-    token: &TokenRecord,
-) -> Result<Result<(), &'static str>, StoreError> {
-    if users::get_in_write(txn, &token.user_id)?.is_none() {
-        return Ok(Err("the token's user is unknown"));
-    }
-    let jti = token.jti.as_str();
-    txn.open_table(TOKENS)?
-        .insert(jti, encode(token)?.as_slice())?;
-    txn.open_multimap_table(USER_TOKENS)?
-        .insert(token.user_id.as_str(), jti)?;
-    txn.open_table(TOKEN_EXPIRY)?
-        .insert((token.expires_at, jti), token.user_id.as_str())?;
-    Ok(Ok(()))
-}
-
-/// Links a user (by id) to a role; both must exist.
-fn link(
-    txn: &WriteTransaction,
-    user_id: &str,
-    role: &str,
-) -> Result<Result<(), &'static str>, StoreError> {
-    if users::get_in_write(txn, user_id)?.is_none() {
-        return Ok(Err("the link's user is unknown"));
-    }
-    if txn.open_table(ROLES)?.get(role)?.is_none() {
-        return Ok(Err("the link's role is unknown"));
-    }
-    txn.open_multimap_table(USER_ROLES)?.insert(user_id, role)?;
-    txn.open_multimap_table(ROLE_USERS)?.insert(role, user_id)?;
-    Ok(Ok(()))
+pub enum Rejected {
+    /// The guest list already holds users or roles.
+    NotEmpty,
+    /// Record `index` (of the records handed over) does not fit.
+    Record { index: usize, reason: &'static str },
 }
 
 #[cfg(test)]

@@ -47,3 +47,53 @@ pub enum Refusal {
     NoSuchToken,
     TooManyTokens,
 }
+
+/// Unique keys ignore case: `Alice` and `alice` are one account.
+pub fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Which user an operation is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    Id(String),
+    /// A login name; case is ignored.
+    Name(String),
+}
+
+/// A user with the roles they hold and their stored token entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserEntry {
+    pub user: UserRecord,
+    pub roles: Vec<String>,
+    /// Newest first; expired or idle entries included (the use cases say
+    /// what is live).
+    pub tokens: Vec<TokenRecord>,
+}
+
+/// What a committed revocation took away: the caller must make the cache
+/// recheck `user_id`'s tokens before it answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revoked {
+    pub user_id: String,
+    /// Entries removed (0 when nothing was live: the cache still rechecks).
+    pub tokens: usize,
+}
+
+/// What to do when a user already holds `max` entries.
+#[derive(Debug, Clone, Default)]
+pub struct Cap {
+    pub max: usize,
+    /// Evict the least recently used (true) or refuse (false).
+    pub evict: bool,
+    /// Last-used times seen in memory and maybe not written yet, by jti:
+    /// the stored ones lag by up to one flush interval.
+    pub recent: std::collections::HashMap<String, u64>,
+}
+
+/// How much is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub users: u64,
+    pub tokens: u64,
+}

@@ -1,38 +1,48 @@
-//! Token entries (by jti), the per-user index and the expiry index.
+//! Token entries (by jti), the per-user index and the expiry index. Knows
+//! no other table; operations that span tables are in `sessions`.
 
-use std::collections::HashMap;
-
-use redb::{
-    ReadTransaction, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, WriteTransaction,
-};
+use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, WriteTransaction};
 
 use super::tables::*;
-use super::{Refusal, StoreError, TokenRecord, decode, encode};
+use super::{decode, encode};
+use crate::store::{Cap, Refusal, StoreError, TokenRecord};
 
-pub fn get(txn: &ReadTransaction, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
-    let tokens = txn.open_table(TOKENS)?;
-    let found = tokens.get(jti)?;
+pub(super) fn get(txn: &ReadTransaction, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
+    let found = txn.open_table(TOKENS)?.get(jti)?;
     found.map(|bytes| decode(bytes.value())).transpose()
 }
 
-/// Every entry of one user, newest first.
-pub fn of_user(txn: &ReadTransaction, user_id: &str) -> Result<Vec<TokenRecord>, StoreError> {
-    let index = txn.open_multimap_table(USER_TOKENS)?;
-    let tokens = txn.open_table(TOKENS)?;
+/// The entries a per-user index names that are still stored: the index may
+/// name revoked ones (see `tables::TOKEN_EXPIRY`).
+fn stored_of(
+    index: &impl ReadableMultimapTable<&'static str, &'static str>,
+    tokens: &impl ReadableTable<&'static str, &'static [u8]>,
+    user_id: &str,
+) -> Result<Vec<TokenRecord>, StoreError> {
     let mut out = Vec::new();
     for jti in index.get(user_id)? {
         if let Some(bytes) = tokens.get(jti?.value())? {
             out.push(decode::<TokenRecord>(bytes.value())?);
         }
     }
+    Ok(out)
+}
+
+/// Every entry of one user, newest first.
+pub(super) fn of_user(
+    txn: &ReadTransaction,
+    user_id: &str,
+) -> Result<Vec<TokenRecord>, StoreError> {
+    let index = txn.open_multimap_table(USER_TOKENS)?;
+    let mut out = stored_of(&index, &txn.open_table(TOKENS)?, user_id)?;
     out.sort_by(|a, b| {
         (b.created_at, b.created_us, &b.jti).cmp(&(a.created_at, a.created_us, &a.jti))
     });
     Ok(out)
 }
 
-/// How many live entries a user holds (the index may name revoked ones).
-pub fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, StoreError> {
+/// How many entries a user holds.
+pub(super) fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, StoreError> {
     let index = txn.open_multimap_table(USER_TOKENS)?;
     let tokens = txn.open_table(TOKENS)?;
     let mut live = 0;
@@ -42,9 +52,14 @@ pub fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, Stor
     Ok(live)
 }
 
-/// Adds many entries of existing, enabled users at once (no cap), opening
-/// each table once. For bulk loads; the caller vouches for the users.
-pub fn insert_many(txn: &WriteTransaction, records: &[TokenRecord]) -> Result<(), StoreError> {
+/// Whether an entry with this id is stored (inside a write).
+pub(super) fn exists(txn: &WriteTransaction, jti: &str) -> Result<bool, StoreError> {
+    Ok(txn.open_table(TOKENS)?.get(jti)?.is_some())
+}
+
+/// Writes entries and their two index rows as they are: no cap, no check
+/// of the user. Opens each table once, for bulk loads.
+pub(super) fn put_all(txn: &WriteTransaction, records: &[TokenRecord]) -> Result<(), StoreError> {
     let mut tokens = txn.open_table(TOKENS)?;
     let mut index = txn.open_multimap_table(USER_TOKENS)?;
     let mut expiry = txn.open_table(TOKEN_EXPIRY)?;
@@ -57,54 +72,18 @@ pub fn insert_many(txn: &WriteTransaction, records: &[TokenRecord]) -> Result<()
     Ok(())
 }
 
-/// What to do when a user already holds `max` live tokens.
-#[derive(Debug, Clone, Default)]
-pub struct Cap {
-    pub max: usize,
-    /// Evict the least recently used (true) or refuse (false).
-    pub evict: bool,
-    /// Last-used times seen in memory and maybe not written yet, by jti:
-    /// the stored ones lag by up to one flush interval.
-    pub recent: HashMap<String, u64>,
-}
-
-/// Adds a token entry for an existing, enabled user, keeping them under
-/// `cap`. Answers the jtis evicted to make room.
-pub fn insert(
-    txn: &WriteTransaction,
-    record: &TokenRecord,
-    cap: Option<Cap>,
-) -> Result<Result<Vec<String>, Refusal>, StoreError> {
-    match super::users::get_in_write(txn, &record.user_id)? {
-        Some(user) if !user.disabled => {}
-        _ => return Ok(Err(Refusal::NoSuchUser)),
-    }
-    let evicted = match cap {
-        Some(cap) => match make_room(txn, &record.user_id, &cap)? {
-            Ok(evicted) => evicted,
-            Err(refusal) => return Ok(Err(refusal)),
-        },
-        None => Vec::new(),
-    };
-    let jti = record.jti.as_str();
-    txn.open_table(TOKENS)?
-        .insert(jti, encode(record)?.as_slice())?;
-    txn.open_multimap_table(USER_TOKENS)?
-        .insert(record.user_id.as_str(), jti)?;
-    txn.open_table(TOKEN_EXPIRY)?
-        .insert((record.expires_at, jti), record.user_id.as_str())?;
-    Ok(Ok(evicted))
-}
-
-/// Frees one place if the user is at the cap (least recently used first).
-fn make_room(
+/// Frees places so that one more entry fits under `cap` (least recently
+/// used first); answers how many went.
+pub(super) fn make_room(
     txn: &WriteTransaction,
     user_id: &str,
     cap: &Cap,
-) -> Result<Result<Vec<String>, Refusal>, StoreError> {
-    let mut held = of_user_in_write(txn, user_id)?;
+) -> Result<Result<usize, Refusal>, StoreError> {
+    let index = txn.open_multimap_table(USER_TOKENS)?;
+    let mut held = stored_of(&index, &txn.open_table(TOKENS)?, user_id)?;
+    drop(index);
     if held.len() < cap.max {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok(0));
     }
     if !cap.evict {
         return Ok(Err(Refusal::TooManyTokens));
@@ -118,28 +97,17 @@ fn make_room(
         (r.last_used_at.max(used), r.created_at, r.created_us)
     });
     let excess = held.len() + 1 - cap.max;
-    let mut evicted = Vec::new();
-    for record in held.into_iter().take(excess) {
+    for record in held.iter().take(excess) {
         remove(txn, &record.jti, Some(user_id))?.ok();
-        evicted.push(record.jti);
     }
-    Ok(Ok(evicted))
-}
-
-fn of_user_in_write(txn: &WriteTransaction, user_id: &str) -> Result<Vec<TokenRecord>, StoreError> {
-    let index = txn.open_multimap_table(USER_TOKENS)?;
-    let tokens = txn.open_table(TOKENS)?;
-    let mut out = Vec::new();
-    for jti in index.get(user_id)? {
-        if let Some(bytes) = tokens.get(jti?.value())? {
-            out.push(decode::<TokenRecord>(bytes.value())?);
-        }
-    }
-    Ok(out)
+    Ok(Ok(excess))
 }
 
 /// Raises stored last-used times; entries gone meanwhile are skipped.
-pub fn touch_many(txn: &WriteTransaction, used: &[(String, u64)]) -> Result<usize, StoreError> {
+pub(super) fn touch_many(
+    txn: &WriteTransaction,
+    used: &[(String, u64)],
+) -> Result<usize, StoreError> {
     let mut tokens = txn.open_table(TOKENS)?;
     let mut written = 0;
     for (jti, at) in used {
@@ -161,7 +129,7 @@ pub fn touch_many(txn: &WriteTransaction, used: &[(String, u64)]) -> Result<usiz
 
 /// Removes up to `limit` entries that expired at or before `now`, walking
 /// the expiry index in order (never the tokens table). Answers their owners.
-pub fn purge_expired(
+pub(super) fn purge_expired(
     txn: &WriteTransaction,
     now: u64,
     limit: usize,
@@ -190,7 +158,7 @@ pub fn purge_expired(
 
 /// Removes one entry if it belongs to `owner` (or to anyone when `owner` is
 /// `None`). Answers the owner's id.
-pub fn remove(
+pub(super) fn remove(
     txn: &WriteTransaction,
     jti: &str,
     owner: Option<&str>,
@@ -209,7 +177,7 @@ pub fn remove(
 }
 
 /// Removes every entry of a user except `keep`; answers how many went.
-pub fn remove_all_of(
+pub(super) fn remove_all_of(
     txn: &WriteTransaction,
     user_id: &str,
     keep: Option<&str>,
@@ -229,9 +197,4 @@ pub fn remove_all_of(
         }
     }
     Ok(removed)
-}
-
-/// Number of entries stored, for metrics.
-pub fn count(txn: &ReadTransaction) -> Result<u64, StoreError> {
-    Ok(txn.open_table(TOKENS)?.len()?)
 }

@@ -50,11 +50,14 @@ impl WriterStats {
     }
 }
 
+/// How a batch ended, shared by every job in it.
+type BatchResult = Result<(), Arc<StoreError>>;
+
 trait Job: Send {
     /// Applies the write; an error aborts the whole batch.
-    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), String>;
+    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), StoreError>;
     /// Answers the caller once the batch's fate is known.
-    fn finish(self: Box<Self>, committed: Result<(), String>);
+    fn finish(self: Box<Self>, committed: BatchResult);
 }
 
 struct TypedJob<T, F> {
@@ -68,20 +71,31 @@ where
     T: Send,
     F: FnOnce(&WriteTransaction) -> Result<T, StoreError> + Send,
 {
-    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), String> {
-        let work = self.work.take().expect("a job is applied once");
-        let outcome = work(txn);
-        let failure = outcome.as_ref().err().map(ToString::to_string);
-        self.outcome = Some(outcome);
-        failure.map_or(Ok(()), Err)
+    fn apply(&mut self, txn: &WriteTransaction) -> Result<(), StoreError> {
+        let Some(work) = self.work.take() else {
+            return Ok(());
+        };
+        match work(txn) {
+            Ok(value) => {
+                self.outcome = Some(Ok(value));
+                Ok(())
+            }
+            // The job's own error is answered to the caller; the batch
+            // aborts with a copy of its text.
+            Err(err) => {
+                let reason = StoreError::JobFailed(err.to_string());
+                self.outcome = Some(Err(err));
+                Err(reason)
+            }
+        }
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), String>) {
+    fn finish(self: Box<Self>, committed: BatchResult) {
         let answer = match (committed, self.outcome) {
             (Ok(()), Some(outcome)) => outcome,
             (Err(_), Some(Err(own))) => Err(own),
-            (Err(reason), _) => Err(StoreError::WriteFailed(reason)),
-            (Ok(()), None) => Err(StoreError::WriteFailed("not applied".into())),
+            (Err(batch), _) => Err(StoreError::BatchFailed(batch)),
+            (Ok(()), None) => Err(StoreError::NotApplied),
         };
         // The caller may have gone away (client hung up); the write stands.
         let _ = self.reply.send(answer);
@@ -157,7 +171,7 @@ fn run(db: Arc<Slot>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStat
             }
         }
         let started = Instant::now();
-        let committed = commit_batch(&db, &mut batch);
+        let committed = commit_batch(&db, &mut batch).map_err(Arc::new);
         let micros = started.elapsed().as_micros() as u64;
         if let Err(reason) = &committed {
             tracing::error!(%reason, size = batch.len(), "a write batch failed");
@@ -179,11 +193,10 @@ fn run(db: Arc<Slot>, mut jobs: mpsc::Receiver<Box<dyn Job>>, stats: &WriterStat
     }
 }
 
-fn commit_batch(db: &Slot, batch: &mut [Box<dyn Job>]) -> Result<(), String> {
-    let db = db.get().map_err(|e| e.to_string())?;
-    let txn = db.begin_write().map_err(|e| e.to_string())?;
+fn commit_batch(db: &Slot, batch: &mut [Box<dyn Job>]) -> Result<(), StoreError> {
+    let txn = db.get()?.begin_write()?;
     for job in batch.iter_mut() {
         job.apply(&txn)?;
     }
-    txn.commit().map_err(|e| e.to_string())
+    Ok(txn.commit()?)
 }

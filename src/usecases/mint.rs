@@ -8,10 +8,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::auth::ids;
 use crate::auth::jwt::{Claims, ISSUER, Keys};
-use crate::auth::{AuthError, now_micros, now_secs, password};
-use crate::store::{self, Refusal, Store, StoreError, TokenRecord, UserRecord};
+use crate::auth::{AuthError, ids, password};
+use crate::store::{Refusal, Store, StoreError, TokenRecord, UserRecord};
+use crate::time::{now_micros, now_secs};
 
 /// Tokens per write transaction. The tokens table is keyed by random jtis,
 /// so every batch rewrites (copy on write) most leaf pages of the table:
@@ -46,7 +46,7 @@ pub fn user_name(i: u64) -> String {
 
 /// Creates (or reuses) `users` load-test users and `count` tokens spread over
 /// them round-robin, valid for `ttl`, writing one token per line to `out`.
-pub fn mint(
+pub async fn mint(
     store: &Store,
     keys: &Keys,
     ttl: Duration,
@@ -55,7 +55,7 @@ pub fn mint(
     out: &mut dyn Write,
 ) -> Result<MintReport, MintError> {
     let started = Instant::now();
-    let (user_ids, users_created) = ensure_users(store, users)?;
+    let (user_ids, users_created) = ensure_users(store, users).await?;
     let mut made = 0;
     while made < count {
         let n = BATCH.min(count - made);
@@ -66,10 +66,7 @@ pub fn mint(
         // Sorted keys touch each B-tree page once per batch, not at random.
         batch.sort_unstable_by(|a, b| a.1.jti.cmp(&b.1.jti));
         let records: Vec<TokenRecord> = batch.iter().map(|(_, r)| r.clone()).collect();
-        // Every batch durable: redb reuses the pages a commit frees only
-        // after a durable commit, so non-durable batches grew the file
-        // several times over; one fsync per batch costs less than that.
-        store.write_now(|txn| store::tokens::insert_many(txn, &records))?;
+        store.add_tokens(records).await?;
         for (token, _) in &batch {
             writeln!(out, "{token}")?;
         }
@@ -82,54 +79,44 @@ pub fn mint(
     })
 }
 
-fn write_failed(e: impl ToString) -> StoreError {
-    StoreError::WriteFailed(e.to_string())
-}
-
-/// The ids of `mint-user-0..users`, creating the missing ones in one
-/// transaction. Their password is random and thrown away, so nobody can log
-/// in as them; its hash is computed once at the lowest cost, because a
-/// 256-bit random password needs no key stretching.
-fn ensure_users(store: &Store, users: u64) -> Result<(Vec<String>, u64), MintError> {
+/// The ids of `mint-user-0..users`, creating the missing ones in one unit.
+/// Their password is random and thrown away, so nobody can log in as them;
+/// its hash is computed once at the lowest cost, because a 256-bit random
+/// password needs no key stretching.
+async fn ensure_users(store: &Store, users: u64) -> Result<(Vec<String>, u64), MintError> {
     let unknown = ids::random_bytes(32)?;
-    let hash = password::hash(&ids_to_text(&unknown), 4)?;
+    let hash = password::hash(&hex(&unknown), 4)?;
     let now = now_secs();
-    let (ids, created) = store.write_now(|txn| {
-        let mut ids = Vec::with_capacity(users as usize);
-        let mut created = 0;
-        for i in 0..users {
-            let name = user_name(i);
-            if let Some(id) = store::users::id_in_write(txn, &name)? {
-                match store::users::get_in_write(txn, &id)? {
-                    Some(user) if !user.disabled => ids.push(Ok(id)),
-                    _ => ids.push(Err((name, Refusal::NoSuchUser))),
-                }
-                continue;
+    let mut wanted = Vec::with_capacity(users as usize);
+    for i in 0..users {
+        let username = user_name(i);
+        wanted.push(UserRecord {
+            id: ids::random_id()?,
+            email: format!("{username}@mint.invalid"),
+            username,
+            password_hash: hash.clone(),
+            created_at: now,
+            disabled: false,
+        });
+    }
+    let new_ids: std::collections::HashSet<String> = wanted.iter().map(|u| u.id.clone()).collect();
+    let stored = store.sign_up_many(wanted).await?;
+    let mut ids = Vec::with_capacity(stored.len());
+    let mut created = 0;
+    for (i, user) in stored.into_iter().enumerate() {
+        match user {
+            Ok(user) if !user.disabled => {
+                created += u64::from(new_ids.contains(&user.id));
+                ids.push(user.id);
             }
-            let user = UserRecord {
-                id: ids::random_id().map_err(write_failed)?,
-                email: format!("{name}@mint.invalid"),
-                username: name.clone(),
-                password_hash: hash.clone(),
-                created_at: now,
-                disabled: false,
-            };
-            match store::users::insert(txn, &user)? {
-                Ok(()) => ids.push(Ok(user.id)),
-                Err(refusal) => ids.push(Err((name, refusal))),
-            }
-            created += 1;
+            Ok(_) => return Err(MintError::Refused(user_name(i as u64), Refusal::NoSuchUser)),
+            Err(refusal) => return Err(MintError::Refused(user_name(i as u64), refusal)),
         }
-        Ok((ids, created))
-    })?;
-    let ids = ids
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|(name, refusal)| MintError::Refused(name, refusal))?;
+    }
     Ok((ids, created))
 }
 
-fn ids_to_text(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

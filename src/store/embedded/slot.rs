@@ -47,7 +47,7 @@ impl Slot {
             let idle = db.as_ref().is_none_or(|db| Arc::strong_count(db) == 1);
             if idle {
                 drop(db.take());
-                *db = Some(Arc::new(super::reopen_database(&self.path)?));
+                *db = Some(Arc::new(super::open::reopen_database(&self.path)?));
                 tracing::warn!("the database was reopened after a failed write");
                 return Ok(());
             }
