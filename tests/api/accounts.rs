@@ -1,4 +1,4 @@
-//! The caller's own account (issue 3): GET /api/v1/me and
+//! The caller's own account: GET /api/v1/me and
 //! PUT /api/v1/me/password, which signs out every other device.
 
 use reqwest::header::WWW_AUTHENTICATE;

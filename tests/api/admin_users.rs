@@ -1,4 +1,4 @@
-//! User administration (issue 3, role admin): the paged user list, a user's
+//! User administration (role admin): the paged user list, a user's
 //! tokens, disabling and deleting; each change holds on the next request.
 
 use std::collections::HashSet;

@@ -1,5 +1,6 @@
-//! The `guestlist` binary: the listening line, signals, the lock on the data
-//! folder, the offline commands and the exit codes.
+//! The `guestlist` binary as a server: the listening line, SIGTERM, the
+//! secret file across restarts and the lock on the data folder. The offline
+//! commands and the exit codes are tested in `tests/cli/`.
 
 use reqwest::StatusCode;
 use serde_json::json;

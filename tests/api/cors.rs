@@ -1,4 +1,4 @@
-//! CORS for browser clients (issue 3): off by default; `--cors-origin`
+//! CORS for browser clients: off by default; `--cors-origin`
 //! allows exactly the listed origins, with the methods and headers the API
 //! uses, on preflights and on real requests.
 

@@ -1,4 +1,4 @@
-//! Devices (issue 3): what GET /api/v1/tokens shows, last-used times kept in
+//! Devices: what GET /api/v1/tokens shows, last-used times kept in
 //! memory and written in batches, expiry and its purge, the per-user cap
 //! and the idle timeout.
 

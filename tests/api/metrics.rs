@@ -1,4 +1,4 @@
-//! GET /metrics: Prometheus text with the counters of issue 4, local only.
+//! GET /metrics: Prometheus text with the server's counters, local only.
 
 use reqwest::StatusCode;
 
