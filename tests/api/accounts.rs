@@ -1,11 +1,11 @@
-//! The caller's own account (issue 3): GET /api/v1/me and
+//! The caller's own account: GET /api/v1/me and
 //! PUT /api/v1/me/password, which signs out every other device.
 
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::common::*;
 
 async fn me(app: &TestApp, token: &str) -> Response {
     app.get("/api/v1/me", Some(&bearer(token))).await
@@ -30,7 +30,7 @@ pub async fn shape(response: Response) -> (StatusCode, Option<String>, Vec<u8>) 
 
 #[tokio::test]
 async fn me_shows_who_the_caller_is() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let id = app.new_user("meg").await;
     let meg = app.login_ok("meg", &password_of("meg")).await;
     let response = me(&app, &meg.token).await;
@@ -58,7 +58,7 @@ async fn me_shows_who_the_caller_is() {
 
 #[tokio::test]
 async fn a_wrong_current_password_gets_the_logins_generic_401_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let first = app.user_session("forgetful").await;
     let second = app.login_ok("forgetful", &password_of("forgetful")).await;
     let refused = change_password(&app, &first.token, "not-my-password", "brand-new-pw").await;
@@ -73,7 +73,7 @@ async fn a_wrong_current_password_gets_the_logins_generic_401_and_changes_nothin
 
 #[tokio::test]
 async fn a_password_change_keeps_the_caller_and_signs_out_every_other_device() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let caller = app.user_session("mover").await;
     let mut others = Vec::new();
     for _ in 0..2 {
@@ -108,7 +108,7 @@ async fn a_password_change_keeps_the_caller_and_signs_out_every_other_device() {
 
 #[tokio::test]
 async fn a_new_password_breaking_the_rules_is_422_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let caller = app.user_session("short").await;
     let other = app.login_ok("short", &password_of("short")).await;
     expect_err(

@@ -1,4 +1,4 @@
-//! User administration (issue 3, role admin): the paged user list, a user's
+//! User administration (role admin): the paged user list, a user's
 //! tokens, disabling and deleting; each change holds on the next request.
 
 use std::collections::HashSet;
@@ -7,7 +7,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use crate::accounts::shape;
-use crate::helpers::*;
+use crate::common::*;
 
 async fn as_admin(app: &TestApp, admin: &Session, method: Method, path: &str) -> Response {
     app.send(method, path, Some(&bearer(&admin.token)), None)
@@ -61,7 +61,7 @@ async fn walk(
 
 #[tokio::test]
 async fn the_user_list_pages_through_every_user_once_in_a_stable_order() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     for n in 0..7 {
         app.new_user(&format!("paged{n}")).await;
@@ -87,7 +87,7 @@ async fn the_user_list_pages_through_every_user_once_in_a_stable_order() {
 
 #[tokio::test]
 async fn each_listed_user_shows_roles_state_and_live_token_count() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let id = app.new_user("counted").await;
     for _ in 0..2 {
@@ -108,7 +108,7 @@ async fn each_listed_user_shows_roles_state_and_live_token_count() {
 
 #[tokio::test]
 async fn an_admin_lists_and_revokes_every_token_of_a_user() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let first = app.user_session("lost").await;
     let second = app.login_ok("lost", &password_of("lost")).await;
@@ -147,7 +147,7 @@ async fn an_admin_lists_and_revokes_every_token_of_a_user() {
 
 #[tokio::test]
 async fn a_disabled_user_is_locked_out_and_enabling_revives_no_token() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let old = app.user_session("benched").await;
     expect_text(app.need_login(&old.token).await, NEED_LOGIN_TEXT).await;
@@ -185,7 +185,7 @@ async fn a_disabled_user_is_locked_out_and_enabling_revives_no_token() {
 
 #[tokio::test]
 async fn a_deleted_user_goes_with_their_role_links_and_tokens() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let id = app.new_user("leaver").await;
     assert_eq!(
@@ -220,7 +220,7 @@ async fn a_deleted_user_goes_with_their_role_links_and_tokens() {
 
 #[tokio::test]
 async fn user_routes_are_for_admins_only() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let user = app.user_session("plain").await;
     let body = json!({ "disabled": true });
     let routes = [

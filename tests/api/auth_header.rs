@@ -6,14 +6,13 @@ use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::common::*;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-tests";
 
 /// A server signing with [`SECRET`], so tests can forge tokens.
 async fn spawn_with_known_secret() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    spawn_configured(dir, |config| config.secret = Some(SECRET.to_vec()), false).await
+    spawn_with(|config| config.secret = Some(SECRET.to_vec())).await
 }
 
 /// A JWT with any header and payload, signed with HMAC-SHA256 (or 384).
@@ -43,7 +42,7 @@ fn now() -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_in_any_case_and_the_bare_token_are_accepted() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("ann").await;
     let t = &user.token;
     for value in [
@@ -60,7 +59,7 @@ async fn bearer_in_any_case_and_the_bare_token_are_accepted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_schemes_and_malformed_values_are_401_invalid_token() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("ben").await;
     let t = &user.token;
     for value in [
@@ -88,7 +87,7 @@ async fn other_schemes_and_malformed_values_are_401_invalid_token() {
 async fn a_live_tokens_signature_under_another_header_or_payload_is_401() {
     // Not a token that was issued, so not on the list, even though its last
     // segment is the signature of one that is (and is in the cache).
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("bo").await;
     let other = app.user_session("bix").await;
     let t = &user.token;
@@ -119,7 +118,7 @@ async fn a_live_tokens_signature_under_another_header_or_payload_is_401() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_in_the_query_string_is_never_accepted() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("cid").await;
     let t = &user.token;
     let in_query = app
@@ -141,8 +140,8 @@ async fn a_token_in_the_query_string_is_never_accepted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_of_another_server_with_another_secret_is_401() {
-    let ours = spawn_app().await;
-    let theirs = spawn_app().await;
+    let ours = spawn().await;
+    let theirs = spawn().await;
     let id = ours.new_user("dan").await;
     theirs.new_user("dan").await;
     let mine = ours.login_ok("dan", &password_of("dan")).await;
@@ -222,7 +221,7 @@ async fn only_a_strict_hs256_token_that_is_on_the_list_gets_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_logins_in_a_row_get_distinct_tokens_and_logout_kills_only_one() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("gus").await;
     let password = password_of("gus");
     let first = app.login_ok("gus", &password).await;

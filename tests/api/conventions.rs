@@ -3,7 +3,7 @@
 use reqwest::{Method, Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::*;
+use crate::common::*;
 
 /// A JSON error with a non-empty message; answers the message.
 async fn json_err(response: Response, status: StatusCode) -> String {
@@ -18,7 +18,7 @@ async fn json_err(response: Response, status: StatusCode) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_path_is_404_not_found() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     for (method, path) in [
         (Method::GET, "/nope"),
         (Method::GET, "/api/v1"),
@@ -34,7 +34,7 @@ async fn an_unknown_path_is_404_not_found() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_known_path_with_the_wrong_method_is_405() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     for (method, path) in [
         (Method::POST, "/"),
         (Method::DELETE, "/need_login"),
@@ -61,7 +61,7 @@ async fn a_known_path_with_the_wrong_method_is_405() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_16_kib_is_413_and_one_of_16_kib_is_read() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("zoe").await;
     let login = format!(
         r#"{{"username":"zoe","password":"{}"}}"#,
@@ -92,7 +92,7 @@ async fn a_body_over_16_kib_is_413_and_one_of_16_kib_is_read() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_sent_as_anything_but_json_is_415() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let body = br#"{"username":"amy","email":"amy@mail.com","password":"password1"}"#.to_vec();
     for kind in [
         "text/plain",
@@ -130,7 +130,7 @@ async fn a_body_sent_as_anything_but_json_is_415() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_that_are_not_one_well_typed_object_are_400_naming_the_problem() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let cases: [(&[u8], &str); 12] = [
         (b"", ""),
         (b"null", ""),
@@ -184,7 +184,7 @@ async fn bodies_that_are_not_one_well_typed_object_are_400_naming_the_problem() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_role_body_follows_the_same_rules() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     for body in [
         &b"null"[..],
@@ -216,7 +216,7 @@ async fn the_role_body_follows_the_same_rules() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_keep_current_value_is_400_not_405_nor_500() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("cleo").await;
     let path = "/api/v1/tokens?keep_current=banana";
     let response = app
@@ -228,7 +228,7 @@ async fn a_bad_keep_current_value_is_400_not_405_nor_500() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_bodies_never_echo_the_password_or_the_token() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("dora").await;
     let wrong = app
         .login("dora", "Secret-Guess-123")

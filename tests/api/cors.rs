@@ -1,22 +1,17 @@
-//! CORS for browser clients (issue 3): off by default; `--cors-origin`
+//! CORS for browser clients: off by default; `--cors-origin`
 //! allows exactly the listed origins, with the methods and headers the API
 //! uses, on preflights and on real requests.
 
 use reqwest::{Method, StatusCode};
 
-use crate::helpers::*;
+use crate::common::*;
 
 const ALLOWED: &str = "https://app.example.com";
 const OTHER: &str = "https://evil.example.net";
 
 async fn app_allowing(origins: &[&str]) -> TestApp {
     let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
-    spawn_configured(
-        tempfile::tempdir().unwrap(),
-        move |config| config.cors_origins = origins,
-        false,
-    )
-    .await
+    spawn_with(move |config| config.cors_origins = origins).await
 }
 
 /// A browser's preflight for a protected GET from `origin`.
@@ -40,7 +35,7 @@ fn allowed_origin(response: &reqwest::Response) -> Option<String> {
 
 #[tokio::test]
 async fn without_origins_no_cors_header_is_ever_sent() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let answer = preflight(&app, ALLOWED).await;
     assert_eq!(allowed_origin(&answer), None);
     let token = app.user_session("carol").await.token;

@@ -1,45 +1,16 @@
-//! Devices (issue 3): what GET /api/v1/tokens shows, last-used times kept in
+//! Devices: what GET /api/v1/tokens shows, last-used times kept in
 //! memory and written in batches, expiry and its purge, the per-user cap
 //! and the idle timeout.
 
-use std::path::Path;
 use std::time::Duration;
 
 use guestlist::Config;
 use guestlist::config::TokenLimit;
-use guestlist::store::{Store, StoreError, TokenRecord, tokens};
 use reqwest::StatusCode;
-use reqwest::header::USER_AGENT;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
-
-/// A server whose settings `tweak` changes.
-async fn app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_configured(tempfile::tempdir().unwrap(), tweak, false).await
-}
-
-/// Logs in `username` from a client calling itself `agent`.
-async fn login_from(
-    app: &TestApp,
-    username: &str,
-    agent: &str,
-    description: Option<&str>,
-) -> Session {
-    let mut body = json!({ "username": username, "password": password_of(username) });
-    if let Some(description) = description {
-        body["description"] = json!(description);
-    }
-    let response = app
-        .client
-        .post(app.url("/api/v1/login"))
-        .header(USER_AGENT, agent)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    session(response).await
-}
+use crate::common::library::stored_token;
+use crate::common::*;
 
 /// The caller's list, as entries keyed by id.
 async fn listed(app: &TestApp, token: &str) -> Vec<Value> {
@@ -53,27 +24,14 @@ fn entry<'a>(list: &'a [Value], id: &str) -> Option<&'a Value> {
     list.iter().find(|t| t["id"] == id)
 }
 
-/// The stored entry of `jti`, read once the server has stopped. Opening
-/// waits, boundedly, for the stopped server's writer to release the file.
-pub async fn stored_token(dir: &Path, jti: &str) -> Option<TokenRecord> {
-    for _ in 0..1000 {
-        match Store::open(dir) {
-            Err(StoreError::Locked(_)) => tokio::time::sleep(Duration::from_millis(10)).await,
-            opened => {
-                let store = opened.expect("the store opens");
-                return store.read_now(|txn| tokens::get(txn, jti)).unwrap();
-            }
-        }
-    }
-    panic!("the database was never released");
-}
-
 #[tokio::test]
 async fn the_list_shows_each_device_and_which_one_is_calling() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("dev").await;
-    let phone = login_from(&app, "dev", "phone-app/1.0", Some("my phone")).await;
-    let laptop = login_from(&app, "dev", "laptop-browser/2.0", None).await;
+    let phone = app
+        .login_as_agent("dev", "phone-app/1.0", Some("my phone"))
+        .await;
+    let laptop = app.login_as_agent("dev", "laptop-browser/2.0", None).await;
     let list = listed(&app, &phone.token).await;
     assert_eq!(list.len(), 2);
     let mine = entry(&list, &phone.id).expect("the phone is listed");
@@ -110,7 +68,7 @@ async fn exported_last_used(app: &TestApp, admin: &Session, jti: &str) -> String
 #[tokio::test]
 async fn last_used_times_advance_in_memory_and_are_written_at_shutdown() {
     let tweak = |c: &mut Config| c.last_used_flush = Duration::from_secs(3600);
-    let app = spawn_configured(tempfile::tempdir().unwrap(), tweak, true).await;
+    let app = spawn_with_admin_and(tweak).await;
     let admin = app.admin_session().await;
     let busy = app.user_session("busy").await;
     let other = app.login_ok("busy", &password_of("busy")).await;
@@ -133,15 +91,13 @@ async fn last_used_times_advance_in_memory_and_are_written_at_shutdown() {
     );
     // A graceful shutdown writes what was pending.
     let dir = app.stop().await;
-    let record = stored_token(dir.path(), &busy.id)
-        .await
-        .expect("still stored");
+    let record = stored_token(dir.path(), &busy.id).expect("still stored");
     assert!(record.last_used_at > record.created_at);
 }
 
 #[tokio::test]
 async fn an_expired_token_is_refused_unlisted_and_purged() {
-    let app = app_with(|c| {
+    let app = spawn_with(|c| {
         c.token_ttl = Duration::from_secs(2);
         c.purge_interval = Duration::from_millis(200);
     })
@@ -165,12 +121,12 @@ async fn an_expired_token_is_refused_unlisted_and_purged() {
     // Several purge periods pass; nothing but the purge removes the entry.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let dir = app.stop().await;
-    assert!(stored_token(dir.path(), &old.id).await.is_none());
+    assert!(stored_token(dir.path(), &old.id).is_none());
 }
 
 #[tokio::test]
 async fn a_login_over_the_cap_evicts_the_least_recently_used() {
-    let app = app_with(|c| {
+    let app = spawn_with(|c| {
         c.max_tokens_per_user = 2;
         c.last_used_flush = Duration::from_secs(3600);
     })
@@ -191,7 +147,7 @@ async fn a_login_over_the_cap_evicts_the_least_recently_used() {
 
 #[tokio::test]
 async fn with_reject_a_login_over_the_cap_is_refused_with_409() {
-    let app = app_with(|c| {
+    let app = spawn_with(|c| {
         c.max_tokens_per_user = 2;
         c.on_token_limit = TokenLimit::Reject;
     })
@@ -213,7 +169,7 @@ async fn with_reject_a_login_over_the_cap_is_refused_with_409() {
 
 #[tokio::test]
 async fn a_token_unused_for_the_idle_timeout_dies() {
-    let app = app_with(|c| c.token_idle_ttl = Some(Duration::from_secs(2))).await;
+    let app = spawn_with(|c| c.token_idle_ttl = Some(Duration::from_secs(2))).await;
     app.new_user("napper").await;
     let awake = app.login_ok("napper", &password_of("napper")).await;
     let asleep = app.login_ok("napper", &password_of("napper")).await;
@@ -246,14 +202,14 @@ async fn recorded_ip(app: &TestApp, username: &str, hops: &str) -> Value {
 
 #[tokio::test]
 async fn the_address_comes_from_forwarding_headers_only_behind_a_trusted_proxy() {
-    let open = spawn_app().await;
+    let open = spawn().await;
     open.new_user("roamer").await;
     // A client may write anything: from an untrusted peer, the socket wins.
     assert_eq!(
         recorded_ip(&open, "roamer", "203.0.113.7").await,
         "127.0.0.1"
     );
-    let proxied = app_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
+    let proxied = spawn_with(|c| c.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()]).await;
     proxied.new_user("roamer").await;
     let hops = "198.51.100.1, 203.0.113.7";
     // The nearest hop that is not a trusted proxy is the client.

@@ -1,8 +1,8 @@
-//! GET /metrics: Prometheus text with the counters of issue 4, local only.
+//! GET /metrics: Prometheus text with the server's counters, local only.
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::common::{TestApp, spawn};
 
 async fn scrape(app: &TestApp) -> String {
     let response = app.get("/metrics", None).await;
@@ -27,7 +27,7 @@ fn value(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn counts_requests_logins_cache_and_revocations() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let session = app.user_session("metered").await;
     assert_eq!(
         app.need_login(&session.token).await.status(),
@@ -96,7 +96,7 @@ async fn counts_requests_logins_cache_and_revocations() {
 
 #[tokio::test]
 async fn relayed_requests_are_refused() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     for (name, value) in [
         ("x-forwarded-for", "203.0.113.9"),
         ("forwarded", "for=203.0.113.9"),

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::helpers::*;
+use crate::common::*;
 
 /// Where Debian puts nginx; /usr/sbin is often not on a user's PATH.
 fn find_nginx() -> Option<PathBuf> {
@@ -169,7 +169,7 @@ async fn nginx_lets_live_tokens_through_to_the_upstream_and_stops_the_rest() {
         eprintln!("skipped: nginx is not installed (CI would fail here)");
         return;
     };
-    let app = spawn_app().await;
+    let app = spawn().await;
     let nginx = Nginx::start(&binary, app.addr, spawn_upstream().await).await;
     let through = |token: Option<&str>| {
         let mut request = app.client.get(format!("http://{}/some/page", nginx.addr));

@@ -3,7 +3,7 @@
 
 use reqwest::{Client, Response};
 
-use crate::helpers::*;
+use crate::common::*;
 
 /// A second client: its own connection pool, so its own connections.
 struct Watcher {
@@ -44,7 +44,7 @@ async fn sessions(app: &TestApp, username: &str, count: usize) -> Vec<Session> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_is_seen_at_once_on_another_connection() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let watcher = Watcher::new();
     for round in 0..5 {
         let all = sessions(&app, &format!("lou{round}"), 2).await;
@@ -63,7 +63,7 @@ async fn a_logout_is_seen_at_once_on_another_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_token_by_id_is_seen_at_once_on_another_connection() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let watcher = Watcher::new();
     for round in 0..5 {
         let all = sessions(&app, &format!("max{round}"), 3).await;
@@ -90,7 +90,7 @@ async fn deleting_a_token_by_id_is_seen_at_once_on_another_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_every_token_is_seen_at_once_on_another_connection() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let watcher = Watcher::new();
     for round in 0..5 {
         let all = sessions(&app, &format!("nia{round}"), 3).await;
@@ -106,7 +106,7 @@ async fn deleting_every_token_is_seen_at_once_on_another_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keep_current_is_seen_at_once_on_another_connection() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let watcher = Watcher::new();
     for round in 0..5 {
         let all = sessions(&app, &format!("oz{round}"), 3).await;
@@ -128,7 +128,7 @@ async fn keep_current_is_seen_at_once_on_another_connection() {
 async fn a_token_used_while_it_is_revoked_is_refused_after_the_answer() {
     // Revocation and checks of the same token race on two connections; once
     // the revocation has answered, nothing can bring the token back.
-    let app = spawn_app().await;
+    let app = spawn().await;
     let watcher = Watcher::new();
     let all = sessions(&app, "pia", 2).await;
     watcher.warm(&app, &all[0]).await;

@@ -5,17 +5,17 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_root_says_hello_world_in_plain_text() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     expect_text(app.get("/", None).await, "Hello, World!").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_status_ok() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     expect_json(
         app.healthz().await,
         StatusCode::OK,
@@ -26,7 +26,7 @@ async fn healthz_answers_status_ok() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_answers_201_welcome_and_a_distinct_opaque_id() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let mut ids = Vec::new();
     for name in ["alice", "bob"] {
         let response = app
@@ -47,7 +47,7 @@ async fn signup_answers_201_welcome_and_a_distinct_opaque_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_checks_empty_fields_in_the_tutorials_order() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let cases = [
         ("", "", "", "username is empty"),
         ("carol", "", "", "email is empty"),
@@ -62,7 +62,7 @@ async fn signup_checks_empty_fields_in_the_tutorials_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_refuses_invalid_usernames_emails_and_passwords_with_422() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let long_name = "a".repeat(65);
     let long_email = format!("{}@mail.com", "a".repeat(246));
     let long_password = "p".repeat(129);
@@ -104,7 +104,7 @@ async fn signup_refuses_invalid_usernames_emails_and_passwords_with_422() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_accepts_the_longest_names_and_any_unicode_password() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let name = "a.b_c-D9".repeat(8);
     let email = format!("{}@mail.com", "e".repeat(245));
     let password = "пароль🔑!".repeat(16);
@@ -118,7 +118,7 @@ async fn signup_accepts_the_longest_names_and_any_unicode_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signup_refuses_a_taken_username_or_email_whatever_the_case_with_409() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("Alice").await;
     let name = app.signup("aLiCe", "other@mail.com", "password1").await;
     expect_err(name, StatusCode::CONFLICT, "username already taken").await;
@@ -130,7 +130,7 @@ async fn signup_refuses_a_taken_username_or_email_whatever_the_case_with_409() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_answers_a_token_its_id_and_an_expiry_48_hours_away() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("dave").await;
     let response = app.login("dave", &password_of("dave")).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -155,7 +155,7 @@ async fn login_answers_a_token_its_id_and_an_expiry_48_hours_away() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_refuses_empty_fields_with_422() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("erin").await;
     let cases = [
         ("", "", "username is empty"),
@@ -170,7 +170,7 @@ async fn login_refuses_empty_fields_with_422() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_answers_one_identical_401_for_an_unknown_user_and_a_wrong_password() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("frank").await;
     let mut answers = Vec::new();
     for (username, password) in [
@@ -196,7 +196,7 @@ async fn login_answers_one_identical_401_for_an_unknown_user_and_a_wrong_passwor
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_counts_in_full_and_exactly_as_sent() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let long = format!("{}tail-one", "x".repeat(80));
     assert_eq!(
         app.signup("grace", "grace@mail.com", &long).await.status(),
@@ -224,7 +224,7 @@ async fn a_password_counts_in_full_and_exactly_as_sent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_refuses_a_description_over_200_characters_with_422() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("ivan").await;
     let login = |description: String| json!({ "username": "ivan", "password": password_of("ivan"), "description": description });
     let too_long = app
@@ -246,16 +246,11 @@ async fn login_refuses_a_description_over_200_characters_with_422() {
 async fn logins_beyond_the_bcrypt_capacity_are_turned_away_with_retry_after() {
     // One bcrypt at a time and nobody waiting: of logins sent together,
     // those that find the slot taken are refused at once, never queued.
-    let dir = tempfile::tempdir().unwrap();
-    let app = spawn_configured(
-        dir,
-        |config| {
-            config.bcrypt_cost = 11;
-            config.login_slots = 1;
-            config.login_queue = 0;
-        },
-        false,
-    )
+    let app = spawn_with(|config| {
+        config.bcrypt_cost = 11;
+        config.login_slots = 1;
+        config.login_queue = 0;
+    })
     .await;
     app.new_user("jay").await;
     let password = password_of("jay");

@@ -4,11 +4,11 @@
 use reqwest::{Client, Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_creates_a_role_with_201_and_a_second_time_gets_409() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let created = app
         .create_role(&admin.token, "editor", "edits things")
@@ -24,7 +24,7 @@ async fn an_admin_creates_a_role_with_201_and_a_second_time_gets_409() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creating_a_role_refuses_empty_fields_with_422() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let cases = [
         ("", "", "name is empty"),
@@ -39,7 +39,7 @@ async fn creating_a_role_refuses_empty_fields_with_422() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_role_routes_answer_403_to_a_user_who_is_not_an_admin() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let user = app.user_session("uma").await;
     expect_forbidden(app.create_role(&user.token, "editor", "edits").await).await;
     expect_forbidden(app.delete_role(&user.token, "admin").await).await;
@@ -55,7 +55,7 @@ async fn the_role_routes_answer_403_to_a_user_who_is_not_an_admin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_a_role_answers_200_then_404() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let create = app.create_role(&admin.token, "editor", "edits").await;
     assert_eq!(create.status(), StatusCode::CREATED);
@@ -83,7 +83,7 @@ async fn deleting_a_role_answers_200_then_404() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn granting_or_removing_for_an_unknown_user_or_role_is_404() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     app.new_user("vic").await;
     for grant in [true, false] {
@@ -117,7 +117,7 @@ async fn granting_or_removing_for_an_unknown_user_or_role_is_404() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_granted_role_opens_admin_to_the_users_existing_token_at_once() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let user = app.user_session("wendy").await;
     let other_connection = Client::new();
@@ -169,7 +169,7 @@ async fn a_granted_role_opens_admin_to_the_users_existing_token_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_granted_before_login_counts_and_usernames_ignore_case() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     app.new_user("Xena").await;
     let granted = app.grant_role(&admin.token, "xena", "admin").await;
@@ -180,7 +180,7 @@ async fn a_role_granted_before_login_counts_and_usernames_ignore_case() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_the_admin_role_takes_admin_away_from_every_holder_at_once() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let admin = app.admin_session().await;
     let user = app.user_session("yara").await;
     assert_eq!(

@@ -4,7 +4,7 @@ use reqwest::header::USER_AGENT;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::*;
+use crate::common::*;
 
 /// Every route that needs a live token, with its method.
 const PROTECTED: [(&str, &str); 8] = [
@@ -20,7 +20,7 @@ const PROTECTED: [(&str, &str); 8] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_protected_route_answers_401_without_a_header_and_with_a_bad_token() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     for (method, path) in PROTECTED {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         expect_no_header(app.send(method.clone(), path, None, None).await).await;
@@ -35,7 +35,7 @@ async fn every_protected_route_answers_401_without_a_header_and_with_a_bad_token
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn need_login_and_admin_answer_plain_text_to_the_right_token() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
     let user = app.user_session("judy").await;
     let admin = app.admin_session().await;
     expect_text(app.need_login(&user.token).await, NEED_LOGIN_TEXT).await;
@@ -46,7 +46,7 @@ async fn need_login_and_admin_answer_plain_text_to_the_right_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_answers_logged_out_and_the_token_is_dead_after() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let user = app.user_session("kim").await;
     expect_msg(app.logout(&user.token).await, StatusCode::OK, "logged out").await;
     expect_invalid(app.logout(&user.token).await).await;
@@ -56,7 +56,7 @@ async fn logout_answers_logged_out_and_the_token_is_dead_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_list_shows_every_field_and_marks_the_calling_token() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("leo").await;
     let described =
         json!({ "username": "leo", "password": password_of("leo"), "description": "leo's laptop" });
@@ -146,7 +146,7 @@ async fn log_in_repeatedly(app: &TestApp, username: &str, count: usize) -> Vec<S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_list_is_newest_first_even_within_one_second() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("mia").await;
     let sessions = log_in_repeatedly(&app, "mia", 8).await;
     let body: Value = app.tokens(&sessions[0].token).await.json().await.unwrap();
@@ -162,7 +162,7 @@ async fn the_token_list_is_newest_first_even_within_one_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_one_token_by_id_kills_only_that_token() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("ned").await;
     let sessions = log_in_repeatedly(&app, "ned", 3).await;
     let (caller, victim, bystander) = (&sessions[0], &sessions[1], &sessions[2]);
@@ -184,7 +184,7 @@ async fn deleting_one_token_by_id_kills_only_that_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_users_token_id_is_not_found_and_that_token_keeps_working() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     let olga = app.user_session("olga").await;
     let pete = app.user_session("pete").await;
     let response = app.delete_token(&olga.token, &pete.id).await;
@@ -201,7 +201,7 @@ async fn another_users_token_id_is_not_found_and_that_token_keeps_working() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_all_tokens_kills_every_device_of_the_caller_only() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("quinn").await;
     let sessions = log_in_repeatedly(&app, "quinn", 3).await;
     let other = app.user_session("rita").await;
@@ -220,7 +220,7 @@ async fn deleting_all_tokens_kills_every_device_of_the_caller_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_all_tokens_with_keep_current_keeps_only_the_calling_one() {
-    let app = spawn_app().await;
+    let app = spawn().await;
     app.new_user("sam").await;
     let sessions = log_in_repeatedly(&app, "sam", 3).await;
     let keeper = &sessions[1];

@@ -5,11 +5,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tutorial_flow_passes_with_the_documented_differences() {
-    let app = spawn_app_with_admin().await;
+    let app = spawn_with_admin().await;
 
     // 2. hello
     let hello = app.get("/", None).await;

@@ -1,6 +1,7 @@
 //! `users`, `roles` and `tokens` through the binary, and their refusal
 //! while a server holds the database.
 
+use crate::common::*;
 use crate::support::Data;
 
 /// alice (admin) and bob (no role), each with a password.
@@ -60,9 +61,13 @@ async fn every_command_is_refused_while_a_server_runs() {
 async fn users_and_tokens_are_managed_offline_and_it_shows_on_the_next_start() {
     let data = two_users();
     let server = data.serve();
-    let (a1, a1_id) = server.login("alice", "password-a").await;
-    let (a2, _) = server.login("alice", "password-a").await;
-    let (b1, _) = server.login("bob", "password-b").await;
+    let Session {
+        token: a1,
+        id: a1_id,
+        ..
+    } = server.login_ok("alice", "password-a").await;
+    let a2 = server.login_ok("alice", "password-a").await.token;
+    let b1 = server.login_ok("bob", "password-b").await.token;
     server.stop();
 
     let list = data.run(&["users", "list"]).ok();
@@ -92,7 +97,7 @@ async fn users_and_tokens_are_managed_offline_and_it_shows_on_the_next_start() {
     assert_eq!(server.check(&a1).await, 401, "revoked offline");
     assert_eq!(server.check(&a2).await, 200, "untouched");
     assert_eq!(server.check(&b1).await, 401, "disabling revoked it");
-    server.login("bob", "password-b").await;
+    server.login_ok("bob", "password-b").await;
     server.stop();
 
     let revoked = data.run(&["tokens", "revoke-all", "alice"]).ok();

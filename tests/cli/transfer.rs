@@ -4,6 +4,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::common::*;
 use crate::support::Data;
 
 fn copy_secret(from: &Data, to: &Data) {
@@ -20,13 +21,15 @@ async fn export_then_import_keeps_logins_tokens_and_roles() {
     data.run(&["create-admin", "alice", "alice@example.com", "password-a"])
         .ok();
     let server = data.serve();
-    server.signup("carol", "password-c").await;
-    server.signup("dave", "password-d").await;
-    let (alice, _) = server.login("alice", "password-a").await;
-    let (carol1, _) = server.login("carol", "password-c").await;
-    let (carol2, _) = server.login("carol", "password-c").await;
+    server.add_user("carol", "password-c").await;
+    server.add_user("dave", "password-d").await;
+    let alice = server.login_ok("alice", "password-a").await.token;
+    let carol1 = server.login_ok("carol", "password-c").await.token;
+    let carol2 = server.login_ok("carol", "password-c").await.token;
 
-    let streamed = server.get("/api/v1/admin/export", Some(&alice)).await;
+    let streamed = server
+        .get("/api/v1/admin/export", Some(&bearer(&alice)))
+        .await;
     assert_eq!(streamed.status(), 200);
     let kind = streamed.headers()["content-type"]
         .to_str()
@@ -39,7 +42,9 @@ async fn export_then_import_keeps_logins_tokens_and_roles() {
         Some(r#"{"type":"guestlist-export","version":1}"#)
     );
     assert_eq!(server.get("/api/v1/admin/export", None).await.status(), 401);
-    let carol_asks = server.get("/api/v1/admin/export", Some(&carol1)).await;
+    let carol_asks = server
+        .get("/api/v1/admin/export", Some(&bearer(&carol1)))
+        .await;
     assert_eq!(carol_asks.status(), 403);
     server.stop();
 
@@ -70,10 +75,13 @@ async fn export_then_import_keeps_logins_tokens_and_roles() {
     for token in [&alice, &carol1, &carol2] {
         assert_eq!(server.check(token).await, 200);
     }
-    assert_eq!(server.get("/admin", Some(&alice)).await.status(), 200);
-    server.login("alice", "password-a").await;
-    server.login("carol", "password-c").await;
-    assert_eq!(server.try_login("dave", "password-d").await.status(), 401);
+    assert_eq!(
+        server.get("/admin", Some(&bearer(&alice))).await.status(),
+        200
+    );
+    server.login_ok("alice", "password-a").await;
+    server.login_ok("carol", "password-c").await;
+    assert_eq!(server.login("dave", "password-d").await.status(), 401);
     server.stop();
     let carol = copy.json(&["users", "show", "carol", "--json"]);
     assert_eq!(carol["user"]["roles"], serde_json::json!(["editor"]));

@@ -3,7 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::support::{App, err_body, spawn};
+use crate::common::library::user_and_token_counts;
+use crate::common::*;
 
 const JSON: &str = "application/json";
 
@@ -101,7 +102,7 @@ fn cases() -> Vec<(&'static str, Option<&'static str>, Vec<u8>)> {
     ]
 }
 
-async fn expect_4xx(app: &App, path: &str, name: &str, kind: Option<&str>, body: Vec<u8>) {
+async fn expect_4xx(app: &TestApp, path: &str, name: &str, kind: Option<&str>, body: Vec<u8>) {
     let response = app.post_raw(path, kind, body).await;
     let status = response.status();
     assert!(status.is_client_error(), "{path} {name}: {status}");
@@ -111,32 +112,36 @@ async fn expect_4xx(app: &App, path: &str, name: &str, kind: Option<&str>, body:
 
 #[tokio::test]
 async fn every_bad_body_is_a_4xx_json_error_and_changes_nothing() {
-    let app = spawn(|_| {}).await;
-    app.signup("ann", "password123").await;
-    let before = app.counts();
+    let app = spawn().await;
+    app.add_user("ann", "password123").await;
+    let before = user_and_token_counts(&app.state);
     for (name, kind, body) in cases() {
         expect_4xx(&app, "/api/v1/signup", name, kind, body.clone()).await;
         expect_4xx(&app, "/api/v1/login", name, kind, body).await;
     }
-    assert_eq!(app.counts(), before, "the database is unchanged");
-    assert_eq!(app.healthz().await, StatusCode::OK);
-    app.login_ok("ann", "password123").await;
+    assert_eq!(
+        user_and_token_counts(&app.state),
+        before,
+        "the database is unchanged"
+    );
+    assert_eq!(app.healthz_status().await, StatusCode::OK);
+    app.login_token("ann", "password123").await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_without_reading_it() {
-    let app = spawn(|_| {}).await;
+    let app = spawn().await;
     // Announce 1 GiB, send nothing: the answer must come from the length alone.
     let answer = app
         .raw(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n")
         .await;
-    assert_eq!(crate::support::status_of(&answer), 413, "{answer}");
+    assert_eq!(status_of(&answer), 413, "{answer}");
     // Chunked without a length: refused, not read.
     let answer = app
         .raw(b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         .await;
-    assert_eq!(crate::support::status_of(&answer), 411, "{answer}");
-    assert_eq!(app.healthz().await, StatusCode::OK);
+    assert_eq!(status_of(&answer), 411, "{answer}");
+    assert_eq!(app.healthz_status().await, StatusCode::OK);
     app.stop().await;
 }

@@ -5,13 +5,13 @@ use std::sync::atomic::Ordering;
 
 use reqwest::StatusCode;
 
-use crate::support::{App, err_body, spawn};
+use crate::common::*;
 
-async fn trusting_proxy() -> App {
-    spawn(|config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await
+async fn trusting_proxy() -> TestApp {
+    spawn_with(|config| config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await
 }
 
-async fn expect_throttled(app: &App, user: &str, password: &str, address: &str) {
+async fn expect_throttled(app: &TestApp, user: &str, password: &str, address: &str) {
     let response = app.login_from(user, password, address).await;
     assert_eq!(
         response.status(),
@@ -31,7 +31,7 @@ async fn expect_throttled(app: &App, user: &str, password: &str, address: &str) 
 #[tokio::test]
 async fn an_account_takes_at_most_100_failures_an_hour_but_its_known_device_gets_in() {
     let app = trusting_proxy().await;
-    app.signup("victim", "right password").await;
+    app.add_user("victim", "right password").await;
     let home = "10.0.0.1";
     assert_eq!(
         app.login_from("victim", "right password", home)
@@ -55,7 +55,7 @@ async fn an_account_takes_at_most_100_failures_an_hour_but_its_known_device_gets
             .status(),
         StatusCode::OK
     );
-    app.signup("other", "right password").await;
+    app.add_user("other", "right password").await;
     assert_eq!(
         app.login_from("other", "right password", "10.2.0.1")
             .await
@@ -72,7 +72,7 @@ async fn an_account_takes_at_most_100_failures_an_hour_but_its_known_device_gets
 #[tokio::test]
 async fn one_address_gets_ten_guesses_per_account_and_a_success_resets_them() {
     let app = trusting_proxy().await;
-    app.signup("ann", "right password").await;
+    app.add_user("ann", "right password").await;
     for _ in 0..9 {
         let response = app.login_from("ann", "wrong password", "10.0.0.9").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -100,7 +100,7 @@ async fn one_address_gets_ten_guesses_per_account_and_a_success_resets_them() {
 
 #[tokio::test]
 async fn spraying_many_accounts_from_one_address_is_limited() {
-    let app = spawn(|config| {
+    let app = spawn_with(|config| {
         config.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
         config.max_login_failures_per_address = 20;
     })

@@ -5,15 +5,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{App, err_body, signup_at, spawn};
-
-async fn signup(app: &App, username: &str, password: &str) -> StatusCode {
-    signup_at(&app.client, &app.url(""), username, password).await
-}
+use crate::common::library::{overwrite_stored_user, stored_user};
+use crate::common::*;
 
 #[tokio::test]
 async fn password_lengths_follow_the_contract_and_count_in_full() {
-    let app = spawn(|_| {}).await;
+    let app = spawn().await;
     let emoji = "\u{1f600}".repeat(64);
     let cases = [
         (0, "".to_owned(), StatusCode::UNPROCESSABLE_ENTITY),
@@ -27,10 +24,10 @@ async fn password_lengths_follow_the_contract_and_count_in_full() {
     ];
     for (n, (chars, password, expected)) in cases.into_iter().enumerate() {
         let username = format!("user{n}");
-        let status = signup(&app, &username, &password).await;
+        let status = app.signup_with(&username, &password).await.status();
         assert_eq!(status, expected, "{chars} characters");
         if status == StatusCode::CREATED {
-            app.login_ok(&username, &password).await;
+            app.login_token(&username, &password).await;
         }
     }
     app.stop().await;
@@ -38,10 +35,12 @@ async fn password_lengths_follow_the_contract_and_count_in_full() {
 
 #[tokio::test]
 async fn passwords_sharing_their_first_72_bytes_are_different_passwords() {
-    let app = spawn(|_| {}).await;
+    let app = spawn().await;
     let prefix = "s".repeat(72);
     assert_eq!(
-        signup(&app, "ann", &format!("{prefix}-right")).await,
+        app.signup_with("ann", &format!("{prefix}-right"))
+            .await
+            .status(),
         StatusCode::CREATED
     );
     for wrong in [
@@ -60,7 +59,7 @@ async fn passwords_sharing_their_first_72_bytes_are_different_passwords() {
     // Same for multi-byte characters straddling byte 72.
     let wide = "\u{e9}".repeat(40); // 80 bytes
     assert_eq!(
-        signup(&app, "bob", &format!("{wide}1")).await,
+        app.signup_with("bob", &format!("{wide}1")).await.status(),
         StatusCode::CREATED
     );
     assert_eq!(
@@ -69,20 +68,20 @@ async fn passwords_sharing_their_first_72_bytes_are_different_passwords() {
             .status(),
         StatusCode::UNAUTHORIZED
     );
-    app.login_ok("ann", &format!("{prefix}-right")).await;
+    app.login_token("ann", &format!("{prefix}-right")).await;
     app.stop().await;
 }
 
 #[tokio::test]
 async fn huge_passwords_are_refused_without_hashing() {
-    let app = spawn(|_| {}).await;
-    app.signup("ann", "password123").await;
+    let app = spawn().await;
+    app.add_user("ann", "password123").await;
     let megabyte = "p".repeat(1 << 20);
     let response = app.login_from("ann", &megabyte, "x").await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(err_body(response).await["err"].is_string());
     assert_eq!(
-        signup(&app, "big", &megabyte).await,
+        app.signup_with("big", &megabyte).await.status(),
         StatusCode::PAYLOAD_TOO_LARGE
     );
     // Under the body limit but over 128 characters: the generic 401.
@@ -96,8 +95,8 @@ async fn huge_passwords_are_refused_without_hashing() {
 
 #[tokio::test]
 async fn odd_usernames_are_refused_and_case_does_not_make_a_new_name() {
-    let app = spawn(|_| {}).await;
-    app.signup("Ann", "password123").await;
+    let app = spawn().await;
+    app.add_user("Ann", "password123").await;
     for name in [
         "a\u{0}b",
         "ann\u{202e}gpj.exe",
@@ -107,7 +106,7 @@ async fn odd_usernames_are_refused_and_case_does_not_make_a_new_name() {
         "\u{1f600}",
     ] {
         assert_eq!(
-            signup(&app, name, "password123").await,
+            app.signup_with(name, "password123").await.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "{name:?}"
         );
@@ -127,15 +126,9 @@ async fn odd_usernames_are_refused_and_case_does_not_make_a_new_name() {
 
 #[tokio::test]
 async fn a_tampered_stored_hash_is_the_generic_401() {
-    use guestlist::store::users;
-    let app = spawn(|_| {}).await;
-    app.signup("ann", "password123").await;
-    let user = app
-        .state
-        .store
-        .read_now(|txn| users::by_name(txn, "ann"))
-        .unwrap()
-        .unwrap();
+    let app = spawn().await;
+    app.add_user("ann", "password123").await;
+    let user = stored_user(&app.state, "ann");
     let good = user.password_hash.clone();
     let tampered = [
         String::new(),
@@ -148,11 +141,7 @@ async fn a_tampered_stored_hash_is_the_generic_401() {
     for hash in tampered {
         let mut record = user.clone();
         record.password_hash = hash.clone();
-        app.state
-            .store
-            .write(move |txn| users::update(txn, &record))
-            .await
-            .unwrap();
+        overwrite_stored_user(&app.state, record).await;
         let response = app.login_from("ann", "password123", "x").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{hash:?}");
         assert_eq!(
@@ -160,6 +149,6 @@ async fn a_tampered_stored_hash_is_the_generic_401() {
             "invalid username or password"
         );
     }
-    assert_eq!(app.healthz().await, StatusCode::OK);
+    assert_eq!(app.healthz_status().await, StatusCode::OK);
     app.stop().await;
 }

@@ -3,56 +3,21 @@
 //! tmpfs) answers 503 and later writes recover without a restart.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use crate::support::{err_body, spawn};
-
-const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
-
-fn guestlist(data: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env_clear()
-        .env("GUESTLIST_DATA_DIR", data)
-        .env("GUESTLIST_BCRYPT_COST", "4")
-        .env("GUESTLIST_LISTEN", "127.0.0.1:0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Runs `serve`; a server that starts is killed after a generous bound
-/// (the test then fails: it should have refused at once).
-fn serve_outcome(data: &Path) -> Output {
-    let child = guestlist(data, &["serve"]).spawn().unwrap();
-    let pid = child.id();
-    let started = Instant::now();
-    let watchdog = std::thread::spawn(move || {
-        while started.elapsed() < Duration::from_secs(60) {
-            std::thread::sleep(Duration::from_millis(100));
-            if !Path::new(&format!("/proc/{pid}")).exists() {
-                return;
-            }
-        }
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-    });
-    let output = child.wait_with_output().unwrap();
-    let _ = watchdog.join();
-    output
-}
+use crate::common::library::db_file;
+use crate::common::*;
 
 /// A data folder whose database holds one admin.
 fn seeded() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let out = guestlist(
-        dir.path(),
-        &["create-admin", "root", "root@mail.com", "password123"],
-    )
-    .output()
-    .unwrap();
+    let out = finish(guestlist(dir.path()).args([
+        "create-admin",
+        "root",
+        "root@mail.com",
+        "password123",
+    ]));
     assert!(
         out.status.success(),
         "{}",
@@ -62,7 +27,9 @@ fn seeded() -> tempfile::TempDir {
 }
 
 fn expect_refused(data: &Path, what: &str) {
-    let out = serve_outcome(data);
+    // A server that starts is killed after a generous bound (the test then
+    // fails: it should have refused at once).
+    let out = finish(guestlist(data).args(["--listen", "127.0.0.1:0", "serve"]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
     assert_eq!(
@@ -81,14 +48,10 @@ fn expect_refused(data: &Path, what: &str) {
     );
 }
 
-fn db_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
-    dir.path().join(guestlist::store::DB_FILE)
-}
-
 #[test]
 fn an_emptied_database_file_is_refused() {
     let dir = seeded();
-    std::fs::write(db_file(&dir), b"").unwrap();
+    std::fs::write(db_file(dir.path()), b"").unwrap();
     expect_refused(dir.path(), "empty");
 }
 
@@ -97,7 +60,7 @@ fn a_truncated_database_file_is_refused() {
     let dir = seeded();
     let file = std::fs::OpenOptions::new()
         .write(true)
-        .open(db_file(&dir))
+        .open(db_file(dir.path()))
         .unwrap();
     file.set_len(4096).unwrap();
     expect_refused(dir.path(), "truncated");
@@ -106,21 +69,21 @@ fn a_truncated_database_file_is_refused() {
 #[test]
 fn damaged_pages_and_headers_are_refused() {
     let good = seeded();
-    let original = std::fs::read(db_file(&good)).unwrap();
+    let original = std::fs::read(db_file(good.path())).unwrap();
     for offset in [0usize, 20, 4096, 8192] {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = original.clone();
         bytes[offset..offset + 8].copy_from_slice(&[0xff; 8]);
-        std::fs::write(db_file(&dir), &bytes).unwrap();
+        std::fs::write(db_file(dir.path()), &bytes).unwrap();
         expect_refused(dir.path(), &format!("8 bytes at {offset}"));
-        let check = guestlist(dir.path(), &["check"]).output().unwrap();
+        let check = finish(guestlist(dir.path()).args(["check"]));
         assert_eq!(check.status.code(), Some(1), "check, 8 bytes at {offset}");
     }
     // The intact copy passes the check and still serves its admin.
-    let check = guestlist(good.path(), &["check"]).output().unwrap();
+    let check = finish(guestlist(good.path()).args(["check"]));
     assert!(check.status.success(), "{check:?}");
     assert!(String::from_utf8_lossy(&check.stdout).contains("every page verified"));
-    let out = guestlist(good.path(), &["users", "list"]).output().unwrap();
+    let out = finish(guestlist(good.path()).args(["users", "list"]));
     assert!(String::from_utf8_lossy(&out.stdout).contains("root"));
 }
 
@@ -129,14 +92,14 @@ fn damaged_pages_and_headers_are_refused() {
 #[test]
 fn a_start_finds_what_check_finds_in_a_small_database() {
     let good = seeded();
-    let original = std::fs::read(db_file(&good)).unwrap();
+    let original = std::fs::read(db_file(good.path())).unwrap();
     let mut found = 0;
     for page in (3..original.len() / 4096).filter(|p| original[p * 4096..][..4096] != [0; 4096]) {
         let dir = tempfile::tempdir().unwrap();
         let mut bytes = original.clone();
         bytes[page * 4096 + 16..][..8].copy_from_slice(&[0xff; 8]);
-        std::fs::write(db_file(&dir), &bytes).unwrap();
-        let check = guestlist(dir.path(), &["check"]).output().unwrap();
+        std::fs::write(db_file(dir.path()), &bytes).unwrap();
+        let check = finish(guestlist(dir.path()).args(["check"]));
         if check.status.code() == Some(1) {
             found += 1;
             expect_refused(dir.path(), &format!("8 bytes in page {page}"));
@@ -148,10 +111,10 @@ fn a_start_finds_what_check_finds_in_a_small_database() {
 #[test]
 fn check_refuses_a_folder_without_a_database() {
     let dir = tempfile::tempdir().unwrap();
-    let out = guestlist(dir.path(), &["check"]).output().unwrap();
+    let out = finish(guestlist(dir.path()).args(["check"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database at"));
-    assert!(!db_file(&dir).exists(), "check creates nothing");
+    assert!(!db_file(dir.path()).exists(), "check creates nothing");
 }
 
 /// A small tmpfs, unmounted on drop; `None` where mounting is not allowed.
@@ -192,9 +155,9 @@ async fn a_failed_commit_answers_503_and_writes_recover_without_a_restart() {
         return;
     };
     let data = mnt.path().join("data");
-    let app = spawn(|config| config.data_dir = data).await;
-    app.signup("ann", "password123").await;
-    let first = app.login_ok("ann", "password123").await;
+    let app = spawn_with(|config| config.data_dir = data).await;
+    app.add_user("ann", "password123").await;
+    let first = app.login_token("ann", "password123").await;
     fill(&mnt.path().join("filler"));
     let mut refused = None;
     for _ in 0..5000 {
@@ -217,9 +180,9 @@ async fn a_failed_commit_answers_503_and_writes_recover_without_a_restart() {
     assert_eq!(app.list_status(&first).await, 200);
     // Space again: the next write succeeds, no restart.
     std::fs::remove_file(mnt.path().join("filler")).unwrap();
-    let after = app.login_ok("ann", "password123").await;
+    let after = app.login_token("ann", "password123").await;
     assert_eq!(app.check(&after).await, 200);
-    assert_eq!(app.logout(&first).await, 200);
+    assert_eq!(app.logout_status(&first).await, 200);
     assert_eq!(app.check(&first).await, 401);
     app.stop().await;
 }
@@ -229,22 +192,15 @@ async fn sigterm_under_load_exits_0_and_the_next_start_is_clean() {
     use std::sync::Arc;
     use tokio::sync::Mutex;
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = crate::kill9::start(dir.path());
-    let client = reqwest::Client::new();
-    let status = crate::support::signup_at(&client, &base, "ann", "password123").await;
-    assert_eq!(status, 201);
+    let mut server = crate::kill9::start(dir.path());
+    server.add_user("ann", "password123").await;
     let acked = Arc::new(Mutex::new(Vec::new()));
     let workers: Vec<_> = (0..8)
         .map(|_| {
-            let (client, base, acked) = (client.clone(), base.clone(), acked.clone());
+            let (api, acked) = (Api::clone(&server), acked.clone());
             tokio::spawn(async move {
-                let body = serde_json::json!({"username": "ann", "password": "password123"});
                 loop {
-                    let sent = client
-                        .post(format!("{base}/api/v1/login"))
-                        .json(&body)
-                        .send()
-                        .await;
+                    let sent = api.try_login("ann", "password123").await;
                     let Ok(response) = sent else { return };
                     if response.status() != 200 {
                         continue;
@@ -263,49 +219,18 @@ async fn sigterm_under_load_exits_0_and_the_next_start_is_clean() {
     while acked.lock().await.len() < 20 {
         tokio::task::yield_now().await;
     }
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let pid = child.id();
-    let watchdog = std::thread::spawn(move || {
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(60) {
-            std::thread::sleep(Duration::from_millis(50));
-            if !Path::new(&format!("/proc/{pid}/status")).exists() {
-                return true;
-            }
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            if status.contains("State:\tZ") {
-                return true;
-            }
-        }
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
-        false
-    });
-    let exit = child.wait().unwrap();
-    assert!(
-        watchdog.join().unwrap(),
-        "the server did not stop within the bound"
-    );
-    assert_eq!(exit.code(), Some(0), "SIGTERM exits 0");
+    server.terminate();
+    let exit = server.wait_within(Duration::from_secs(60));
+    assert!(exit.is_some(), "the server did not stop within the bound");
+    assert_eq!(exit.unwrap().code(), Some(0), "SIGTERM exits 0");
     for worker in workers {
         worker.await.unwrap();
     }
     // The next start verifies every checksum (see store::open_checked).
-    let (mut child, base) = crate::kill9::start(dir.path());
+    let server = crate::kill9::start(dir.path());
     for token in acked.lock().await.iter() {
-        let url = format!("{base}/need_login");
-        let status = client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = server.check(token).await;
         assert_eq!(status, 200, "an acknowledged login survived the shutdown");
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
 }

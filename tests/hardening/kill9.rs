@@ -6,48 +6,26 @@
 //! most, logins whose answer the kill swallowed).
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use reqwest::Client;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Mutex;
 
-use crate::support::{signup_at, token_ids};
+use crate::common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
 const USERS: usize = 4;
 const PASSWORD: &str = "password123";
 
-pub(crate) fn start(data: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env("GUESTLIST_DATA_DIR", data)
-        .env("GUESTLIST_LISTEN", "127.0.0.1:0")
-        .env("GUESTLIST_BCRYPT_COST", "4")
+/// `guestlist serve` with room for every token the load makes, logs off.
+pub(crate) fn start(data: &Path) -> Server {
+    let mut command = guestlist(data);
+    command
         .env("GUESTLIST_MAX_TOKENS_PER_USER", "100000")
         .env("RUST_LOG", "off")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| {
-            let _ = child.kill();
-            panic!("the server did not start: {line:?}")
-        });
-    (child, base.to_owned())
+        .args(["--listen", "127.0.0.1:0", "serve"]);
+    Server::start_with(&mut command)
 }
 
 /// What the clients were told, per user.
@@ -66,16 +44,17 @@ struct Known {
 }
 
 struct Load {
-    base: String,
-    client: Client,
+    api: Api,
     acks: AtomicUsize,
 }
 
 impl Load {
     async fn login(&self, user: usize) -> Option<(String, String)> {
-        let body = json!({"username": format!("user{user}"), "password": PASSWORD});
-        let url = format!("{}/api/v1/login", self.base);
-        let response = self.client.post(url).json(&body).send().await.ok()?;
+        let response = self
+            .api
+            .try_login(&format!("user{user}"), PASSWORD)
+            .await
+            .ok()?;
         if response.status() != 200 {
             return None;
         }
@@ -86,12 +65,9 @@ impl Load {
 
     /// `Some(status)` or `None` when the answer was lost.
     async fn call(&self, method: reqwest::Method, path: &str, token: &str) -> Option<u16> {
-        let url = format!("{}{path}", self.base);
         let response = self
-            .client
-            .request(method, url)
-            .bearer_auth(token)
-            .send()
+            .api
+            .try_send(method, path, Some(&bearer(token)), None)
             .await;
         let status = response.ok()?.status().as_u16();
         self.acks.fetch_add(1, Ordering::Relaxed);
@@ -99,16 +75,7 @@ impl Load {
     }
 
     async fn list(&self, token: &str) -> HashSet<String> {
-        let url = format!("{}/api/v1/tokens", self.base);
-        token_ids(
-            self.client
-                .get(url)
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await
+        self.api.listed_ids(token).await
     }
 }
 
@@ -232,15 +199,13 @@ async fn kill_9_under_load_loses_no_acknowledged_login_or_revocation() {
         .unwrap_or(100);
     let dir = tempfile::tempdir().unwrap();
     let known: Vec<Arc<Mutex<Known>>> = (0..USERS).map(|_| Arc::default()).collect();
-    let (mut child, mut base) = start(dir.path());
+    let mut server = start(dir.path());
     for user in 0..USERS {
-        let status = signup_at(&Client::new(), &base, &format!("user{user}"), PASSWORD).await;
-        assert_eq!(status, 201);
+        server.add_user(&format!("user{user}"), PASSWORD).await;
     }
     for cycle in 0..cycles {
         let load = Arc::new(Load {
-            base: base.clone(),
-            client: Client::new(),
+            api: Api::new(server.base.clone()),
             acks: AtomicUsize::new(0),
         });
         let tasks: Vec<_> = (0..USERS)
@@ -258,21 +223,18 @@ async fn kill_9_under_load_loses_no_acknowledged_login_or_revocation() {
         while load.acks.load(Ordering::Relaxed) < target && !tasks.iter().all(|t| t.is_finished()) {
             tokio::task::yield_now().await;
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
+        server.kill();
         for task in tasks {
             task.await.unwrap();
         }
-        (child, base) = start(dir.path());
+        server = start(dir.path());
         let load = Load {
-            base: base.clone(),
-            client: Client::new(),
+            api: Api::new(server.base.clone()),
             acks: AtomicUsize::new(0),
         };
         for user in &known {
             verify(&load, &mut *user.lock().await).await;
         }
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
 }

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{App, spawn, spawn_in};
+use crate::common::library::{forget_cached, grant_admin_directly};
+use crate::common::*;
 
 const USERS: u8 = 3;
 const PASSWORD: &str = "password123";
@@ -72,46 +73,18 @@ fn tweak(config: &mut guestlist::Config) {
     config.max_login_failures_per_account = 10_000;
 }
 
-async fn call(app: &App, method: Method, path: &str, token: &str) -> u16 {
-    let request = app.client.request(method, app.url(path)).bearer_auth(token);
-    request.send().await.unwrap().status().as_u16()
+async fn boss(app: &TestApp) -> String {
+    app.add_user("boss", PASSWORD).await;
+    grant_admin_directly(&app.state, "boss").await;
+    app.login_token("boss", PASSWORD).await
 }
 
-async fn boss(app: &App) -> String {
-    use guestlist::store::{RoleRecord, roles};
-    app.signup("boss", PASSWORD).await;
-    let role = RoleRecord {
-        name: "admin".into(),
-        description: "admins".into(),
-        created_at: 0,
-    };
-    let id = app
-        .state
-        .store
-        .write(move |txn| {
-            roles::ensure(txn, &role)?;
-            roles::set_link(txn, "boss", "admin", true)
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    app.state.gate.roles_changed(&app.state.store, &id).unwrap();
-    app.login_ok("boss", PASSWORD).await
-}
-
-async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
+async fn step(mut app: TestApp, model: &mut Model, boss: &str, op: Op) -> TestApp {
     let name = |u: u8| format!("user{u}");
     match op {
         Op::Signup(u) => {
-            let body = serde_json::json!({"username": name(u), "email": format!("{}@m.com", name(u)), "password": PASSWORD});
-            let status = app
-                .client
-                .post(app.url("/api/v1/signup"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status();
+            let email = format!("{}@m.com", name(u));
+            let status = app.signup(&name(u), &email, PASSWORD).await.status();
             let fresh = model.signed_up.insert(u);
             assert_eq!(status.as_u16(), if fresh { 201 } else { 409 }, "{op:?}");
         }
@@ -152,7 +125,7 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
                 403
             };
             assert_eq!(
-                call(&app, Method::GET, "/admin", &token).await,
+                app.status_with(Method::GET, "/admin", &token).await,
                 admin,
                 "{op:?} /admin"
             );
@@ -163,7 +136,7 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
             };
             let live = model.tokens[i].3;
             assert_eq!(
-                app.logout(&model.tokens[i].1).await,
+                app.logout_status(&model.tokens[i].1).await,
                 if live { 200 } else { 401 },
                 "{op:?}"
             );
@@ -176,7 +149,7 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
             let path = format!("/api/v1/tokens/{}", model.tokens[i].2);
             let expected = if model.tokens[i].3 { 200 } else { 404 };
             assert_eq!(
-                call(&app, Method::DELETE, &path, &caller).await,
+                app.status_with(Method::DELETE, &path, &caller).await,
                 expected,
                 "{op:?}"
             );
@@ -187,7 +160,8 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
                 return app;
             };
             assert_eq!(
-                call(&app, Method::DELETE, "/api/v1/tokens", &caller).await,
+                app.status_with(Method::DELETE, "/api/v1/tokens", &caller)
+                    .await,
                 200,
                 "{op:?}"
             );
@@ -202,7 +176,7 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
             let path = format!("/api/v1/users/{}/roles/admin", name(u));
             let known = model.signed_up.contains(&u);
             assert_eq!(
-                call(&app, method, &path, boss).await,
+                app.status_with(method, &path, boss).await,
                 if known { 200 } else { 404 },
                 "{op:?}"
             );
@@ -216,7 +190,7 @@ async fn step(mut app: App, model: &mut Model, boss: &str, op: Op) -> App {
             let dir = app.stop().await;
             app = spawn_in(dir, tweak).await;
         }
-        Op::Evict => app.state.gate.forget_all(),
+        Op::Evict => forget_cached(&app.state),
     }
     app
 }
@@ -228,7 +202,7 @@ fn run(ops: Vec<Op>) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut app = spawn(tweak).await;
+        let mut app = spawn_with(tweak).await;
         let boss = boss(&app).await;
         let mut model = Model::default();
         for op in ops {

@@ -7,31 +7,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_util::future::join_all;
-use serde_json::Value;
 
-use crate::support::{App, spawn, token_ids};
+use crate::common::*;
 
-async fn listed(app: &App, token: &str) -> HashSet<String> {
-    let url = app.url("/api/v1/tokens");
-    token_ids(app.client.get(url).bearer_auth(token).send().await.unwrap()).await
-}
-
-async fn login(app: &App) -> (String, String) {
-    let response = app.login_from("ann", "password123", "x").await;
-    assert_eq!(response.status(), 200);
-    let body: Value = response.json().await.unwrap();
-    (
-        body["token"].as_str().unwrap().to_owned(),
-        body["id"].as_str().unwrap().to_owned(),
-    )
+async fn login(app: &TestApp) -> (String, String) {
+    let session = app.login_from_ok("ann", "password123", "x").await;
+    (session.token, session.id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_check_succeeds_once_the_logout_has_answered() {
     // Capacity 1: the checks of other tokens evict ours, so checks of ours
     // miss and fill the cache while the logout runs.
-    let app = Arc::new(spawn(|config| config.cache_capacity = 1).await);
-    app.signup("ann", "password123").await;
+    let app = Arc::new(spawn_with(|config| config.cache_capacity = 1).await);
+    app.add_user("ann", "password123").await;
     let (decoy, _) = login(&app).await;
     for round in 0..40 {
         let (token, _) = login(&app).await;
@@ -65,7 +54,7 @@ async fn no_check_succeeds_once_the_logout_has_answered() {
             })
             .collect();
         tokio::task::yield_now().await;
-        assert_eq!(app.logout(&token).await, 200);
+        assert_eq!(app.logout_status(&token).await, 200);
         done.store(true, Ordering::SeqCst);
         for checker in checkers {
             checker.await.unwrap();
@@ -76,7 +65,7 @@ async fn no_check_succeeds_once_the_logout_has_answered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() {
-    let mut app = spawn(|config| {
+    let mut app = spawn_with(|config| {
         config.max_tokens_per_user = 5000;
         config.login_queue = 5000;
         config.max_connections = 5000;
@@ -89,7 +78,7 @@ async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() 
         .build()
         .unwrap();
     let app = Arc::new(app);
-    app.signup("ann", "password123").await;
+    app.add_user("ann", "password123").await;
     let logins = (0..1000).map(|_| {
         let app = app.clone();
         async move { login(&app).await }
@@ -98,15 +87,19 @@ async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() 
     let ids: HashSet<String> = sessions.iter().map(|(_, id)| id.clone()).collect();
     let tokens: HashSet<&String> = sessions.iter().map(|(t, _)| t).collect();
     assert_eq!((ids.len(), tokens.len()), (1000, 1000), "no duplicate");
-    assert_eq!(listed(&app, &sessions[0].0).await, ids, "the list is exact");
-    let logouts = sessions.iter().map(|(token, _)| app.logout(token));
+    assert_eq!(
+        app.listed_ids(&sessions[0].0).await,
+        ids,
+        "the list is exact"
+    );
+    let logouts = sessions.iter().map(|(token, _)| app.logout_status(token));
     let statuses: Vec<u16> = join_all(logouts).await;
     assert!(
         statuses.iter().all(|s| *s == 200),
         "every logout answered 200"
     );
     let (last, last_id) = login(&app).await;
-    assert_eq!(listed(&app, &last).await, HashSet::from([last_id]));
+    assert_eq!(app.listed_ids(&last).await, HashSet::from([last_id]));
     for (token, _) in sessions.iter().step_by(50) {
         assert_eq!(app.check(token).await, 401);
     }
@@ -114,8 +107,8 @@ async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_all_kills_every_token_issued_before_it() {
-    let app = Arc::new(spawn(|config| config.max_tokens_per_user = 5000).await);
-    app.signup("ann", "password123").await;
+    let app = Arc::new(spawn_with(|config| config.max_tokens_per_user = 5000).await);
+    app.add_user("ann", "password123").await;
     for _ in 0..10 {
         let (caller, _) = login(&app).await;
         let before = Arc::new(tokio::sync::Mutex::new(Vec::new()));

@@ -8,7 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
-use crate::support::{App, spawn};
+use crate::common::library::delete_user_behind_the_cache;
+use crate::common::*;
 
 const SECRET: &[u8] = b"hardening-test-secret-0123456789abcdef";
 const HS256: &str = r#"{"typ":"JWT","alg":"HS256"}"#;
@@ -35,10 +36,10 @@ fn hs512(payload: &str) -> String {
     format!("{input}.{}", B64.encode(mac.finalize().into_bytes()))
 }
 
-async fn setup() -> (App, Value, String) {
-    let app = spawn(|config| config.secret = Some(SECRET.to_vec())).await;
-    app.signup("ann", "password123").await;
-    let token = app.login_ok("ann", "password123").await;
+async fn setup() -> (TestApp, Value, String) {
+    let app = spawn_with(|config| config.secret = Some(SECRET.to_vec())).await;
+    app.add_user("ann", "password123").await;
+    let token = app.login_token("ann", "password123").await;
     let payload = token.split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(&B64.decode(payload).unwrap()).unwrap();
     // The real token re-signed by us passes: the forging is faithful.
@@ -56,7 +57,7 @@ fn with(claims: &Value, key: &str, value: Value) -> String {
     claims.to_string()
 }
 
-async fn status(app: &App, authorization: &[u8]) -> (u16, String) {
+async fn status(app: &TestApp, authorization: &[u8]) -> (u16, String) {
     let value = reqwest::header::HeaderValue::from_bytes(authorization).unwrap();
     let url = app.url("/need_login");
     let response = app
@@ -173,13 +174,7 @@ async fn forged_and_altered_tokens_are_refused() {
 async fn a_deleted_users_token_is_refused() {
     let (app, _, token) = setup().await;
     // As `guestlist users delete` would, then a cold cache.
-    app.state
-        .store
-        .write(move |txn| guestlist::store::users::delete(txn, "ann"))
-        .await
-        .unwrap()
-        .unwrap();
-    app.state.gate.forget_all();
+    delete_user_behind_the_cache(&app.state, "ann").await;
     assert_eq!(app.check(&token).await, 401);
     app.stop().await;
 }
@@ -244,6 +239,6 @@ async fn bad_authorization_values_are_4xx_and_never_decoded_when_huge() {
     // In the query string: not read.
     let url = app.url(&format!("/need_login?access_token={token}"));
     assert_eq!(app.client.get(url).send().await.unwrap().status(), 401);
-    assert_eq!(app.healthz().await, 200);
+    assert_eq!(app.healthz_status().await, 200);
     app.stop().await;
 }

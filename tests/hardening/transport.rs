@@ -3,7 +3,7 @@
 //! with both `Content-Length` and `Transfer-Encoding` hyper reads chunked,
 //! we refuse the length-less body with 411 and the connection closes).
 
-use crate::support::{spawn, status_of};
+use crate::common::*;
 
 const LOGIN: &str = r#"{"username":"ann","password":"right password"}"#;
 
@@ -14,8 +14,8 @@ fn request(headers: &str, body: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn smuggling_vectors_are_refused() {
-    let app = spawn(|_| {}).await;
-    app.signup("ann", "right password").await;
+    let app = spawn().await;
+    app.add_user("ann", "right password").await;
     let n = LOGIN.len();
     let chunked = format!("{n:x}\r\n{LOGIN}\r\n0\r\n\r\n");
     let cases = [
@@ -71,14 +71,14 @@ async fn smuggling_vectors_are_refused() {
         assert_eq!(status, expected, "{name}: {answer}");
         assert!(answer.contains("connection: close"), "{name}: {answer}");
     }
-    assert_eq!(app.healthz().await, 200);
+    assert_eq!(app.healthz_status().await, 200);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn two_authorization_headers_are_refused() {
-    let app = spawn(|_| {}).await;
-    app.signup("ann", "right password").await;
+    let app = spawn().await;
+    app.add_user("ann", "right password").await;
     let token = app.login_from("ann", "right password", "x").await;
     let token: serde_json::Value = token.json().await.unwrap();
     let token = token["token"].as_str().unwrap();
@@ -105,7 +105,7 @@ async fn two_authorization_headers_are_refused() {
 async fn five_hundred_slow_drip_connections_do_not_keep_a_client_out() {
     use tokio::io::AsyncWriteExt;
     // The default cap (1,000 connections) leaves room for 500 slow ones.
-    let app = spawn(|_| {}).await;
+    let app = spawn().await;
     let mut slow = Vec::new();
     for _ in 0..500 {
         let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
@@ -118,7 +118,7 @@ async fn five_hundred_slow_drip_connections_do_not_keep_a_client_out() {
     for stream in slow.iter_mut().step_by(7) {
         let _ = stream.write_all(b"b").await;
     }
-    assert_eq!(app.healthz().await, 200);
+    assert_eq!(app.healthz_status().await, 200);
     let answer = app
         .raw(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await;
@@ -130,7 +130,8 @@ async fn five_hundred_slow_drip_connections_do_not_keep_a_client_out() {
 #[tokio::test]
 async fn a_connection_without_a_full_head_is_closed_by_the_server() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn(|config| config.header_timeout = std::time::Duration::from_millis(300)).await;
+    let app =
+        spawn_with(|config| config.header_timeout = std::time::Duration::from_millis(300)).await;
     let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     stream
         .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")

@@ -1,22 +1,20 @@
 //! The offline commands and the command line's exit codes.
 
 use reqwest::StatusCode;
-use tokio::io::AsyncWriteExt;
+use std::io::Write;
 
-use crate::binary::*;
-use crate::helpers::*;
+use crate::common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_admin_makes_a_working_admin_once_the_server_is_stopped() {
     let dir = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
-    let server = Server::start(dir.path()).await;
-    let user_token = user_token(&server, &client, "dina").await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    let user_token = server.user_session("dina").await.token;
+    server.stop();
 
     let mut command = guestlist(dir.path());
     command.args(["create-admin", "root", "root@mail.com", "toorpassw"]);
-    let output = finish(command).await;
+    let output = finish(&mut command);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -24,25 +22,21 @@ async fn create_admin_makes_a_working_admin_once_the_server_is_stopped() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let server = Server::start(dir.path()).await;
-    let root = login_token(&server, &client, "root", "toorpassw").await;
-    expect_text(get(&server, &client, "/admin", &root).await, ADMIN_TEXT).await;
-    expect_forbidden(get(&server, &client, "/admin", &user_token).await).await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    let root = server.login_ok("root", "toorpassw").await.token;
+    expect_text(server.admin(&root).await, ADMIN_TEXT).await;
+    expect_forbidden(server.admin(&user_token).await).await;
+    server.stop();
 
     // An existing user is made an admin; their password is unchanged.
     let mut command = guestlist(dir.path());
     command.args(["create-admin", "dina", "dina@mail.com", "ignored-password"]);
-    assert_eq!(finish(command).await.status.code(), Some(0));
-    let server = Server::start(dir.path()).await;
-    expect_text(
-        get(&server, &client, "/admin", &user_token).await,
-        ADMIN_TEXT,
-    )
-    .await;
-    let refused = login(&server, &client, "dina", "ignored-password").await;
+    assert_eq!(finish(&mut command).status.code(), Some(0));
+    let server = Server::start(dir.path());
+    expect_text(server.admin(&user_token).await, ADMIN_TEXT).await;
+    let refused = server.login("dina", "ignored-password").await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    server.stop().await;
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,9 +48,9 @@ async fn create_admin_reads_the_password_from_stdin_when_left_out() {
         .stdin(std::process::Stdio::piped());
     let mut child = command.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"from stdin 123\n").await.unwrap();
+    stdin.write_all(b"from stdin 123\n").unwrap();
     drop(stdin);
-    let output = child.wait_with_output().await.unwrap();
+    let output = child.wait_with_output().unwrap();
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -64,11 +58,10 @@ async fn create_admin_reads_the_password_from_stdin_when_left_out() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let client = reqwest::Client::new();
-    let server = Server::start(dir.path()).await;
-    let root = login_token(&server, &client, "root", "from stdin 123").await;
-    expect_text(get(&server, &client, "/admin", &root).await, ADMIN_TEXT).await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    let root = server.login_ok("root", "from stdin 123").await.token;
+    expect_text(server.admin(&root).await, ADMIN_TEXT).await;
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,55 +69,44 @@ async fn create_admin_brings_back_a_deleted_admin_role() {
     let dir = tempfile::tempdir().unwrap();
     let mut command = guestlist(dir.path());
     command.args(["create-admin", "root", "root@mail.com", "toorpassw"]);
-    assert_eq!(finish(command).await.status.code(), Some(0));
-    let client = reqwest::Client::new();
-    let server = Server::start(dir.path()).await;
-    let root = login_token(&server, &client, "root", "toorpassw").await;
-    let deleted = client
-        .delete(server.url("/api/v1/roles/admin"))
-        .header("authorization", bearer(&root))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(finish(&mut command).status.code(), Some(0));
+    let server = Server::start(dir.path());
+    let root = server.login_ok("root", "toorpassw").await.token;
+    let deleted = server.delete_role(&root, "admin").await;
     expect_msg(deleted, StatusCode::OK, "role was deleted").await;
-    expect_forbidden(get(&server, &client, "/admin", &root).await).await;
-    server.stop().await;
+    expect_forbidden(server.admin(&root).await).await;
+    server.stop();
 
     let mut command = guestlist(dir.path());
     command.args(["create-admin", "root", "root@mail.com", "toorpassw"]);
-    assert_eq!(finish(command).await.status.code(), Some(0));
-    let server = Server::start(dir.path()).await;
-    expect_text(get(&server, &client, "/admin", &root).await, ADMIN_TEXT).await;
-    server.stop().await;
+    assert_eq!(finish(&mut command).status.code(), Some(0));
+    let server = Server::start(dir.path());
+    expect_text(server.admin(&root).await, ADMIN_TEXT).await;
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_db_yes_deletes_every_user_and_token() {
     let dir = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
-    let server = Server::start(dir.path()).await;
-    let token = user_token(&server, &client, "edna").await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    let token = server.user_session("edna").await.token;
+    server.stop();
 
     let mut unconfirmed = guestlist(dir.path());
     unconfirmed.arg("reset-db");
-    let output = finish(unconfirmed).await;
+    let output = finish(&mut unconfirmed);
     assert_ne!(
         output.status.code(),
         Some(0),
         "no --yes and no terminal: nothing deleted"
     );
-    let server = Server::start(dir.path()).await;
-    expect_text(
-        get(&server, &client, "/need_login", &token).await,
-        NEED_LOGIN_TEXT,
-    )
-    .await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    expect_text(server.need_login(&token).await, NEED_LOGIN_TEXT).await;
+    server.stop();
 
     let mut reset = guestlist(dir.path());
     reset.args(["reset-db", "--yes"]);
-    let output = finish(reset).await;
+    let output = finish(&mut reset);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -132,17 +114,13 @@ async fn reset_db_yes_deletes_every_user_and_token() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let server = Server::start(dir.path()).await;
-    let refused = login(&server, &client, "edna", &password_of("edna")).await;
+    let server = Server::start(dir.path());
+    let refused = server.login("edna", &password_of("edna")).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    expect_invalid(get(&server, &client, "/need_login", &token).await).await;
-    let again = user_token(&server, &client, "edna").await;
-    expect_text(
-        get(&server, &client, "/need_login", &again).await,
-        NEED_LOGIN_TEXT,
-    )
-    .await;
-    server.stop().await;
+    expect_invalid(server.need_login(&token).await).await;
+    let again = server.user_session("edna").await.token;
+    expect_text(server.need_login(&again).await, NEED_LOGIN_TEXT).await;
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,25 +132,24 @@ async fn a_short_guestlist_secret_is_refused_with_exit_1() {
     command
         .args(["--listen", "127.0.0.1:0"])
         .env("GUESTLIST_SECRET", short);
-    let stderr = assert_refused(&finish(command).await, 1);
+    let stderr = assert_refused(&finish(&mut command), 1);
     assert!(
         !stderr.contains(short),
         "the secret is not echoed: {stderr}"
     );
 
     let long = format!("{short}!");
-    let client = reqwest::Client::new();
     let mut command = guestlist(dir.path());
     command
         .args(["--listen", "127.0.0.1:0"])
         .env("GUESTLIST_SECRET", &long);
-    let server = Server::start_with(&mut command).await;
-    let token = user_token(&server, &client, "flo").await;
-    server.stop().await;
+    let server = Server::start_with(&mut command);
+    let token = server.user_session("flo").await.token;
+    server.stop();
     // A configured secret signs the tokens: without it they are foreign.
-    let server = Server::start(dir.path()).await;
-    expect_invalid(get(&server, &client, "/need_login", &token).await).await;
-    server.stop().await;
+    let server = Server::start(dir.path());
+    expect_invalid(server.need_login(&token).await).await;
+    server.stop();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,7 +169,7 @@ async fn bad_usage_exits_2() {
     for args in cases {
         let mut command = guestlist(dir.path());
         command.args(args);
-        let output = finish(command).await;
+        let output = finish(&mut command);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{args:?}");
@@ -200,7 +177,7 @@ async fn bad_usage_exits_2() {
     }
     let mut short_password = guestlist(dir.path());
     short_password.args(["create-admin", "root", "root@mail.com", "toor"]);
-    let output = finish(short_password).await;
+    let output = finish(&mut short_password);
     assert_eq!(
         output.status.code(),
         Some(2),
@@ -216,28 +193,21 @@ async fn options_come_from_the_environment_and_flags_win() {
     command
         .env("GUESTLIST_BCRYPT_COST", "99")
         .env("GUESTLIST_LISTEN", "127.0.0.1:0");
-    let server = Server::start_with(&mut command).await;
-    let client = reqwest::Client::new();
-    let hello = client.get(server.url("/")).send().await.unwrap();
+    let server = Server::start_with(&mut command);
+    let hello = server.get("/", None).await;
     assert_eq!(hello.status(), StatusCode::OK);
-    server.stop().await;
+    server.stop();
 
     let other = tempfile::tempdir().unwrap();
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_guestlist"));
+    let mut command = bare_command();
     command
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GUESTLIST_DATA_DIR", other.path())
         .env("GUESTLIST_LISTEN", "127.0.0.1:0")
-        .env("GUESTLIST_BCRYPT_COST", "4")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let server = Server::start_with(&mut command).await;
+        .env("GUESTLIST_BCRYPT_COST", "4");
+    let server = Server::start_with(&mut command);
     assert!(
         other.path().join("secret").exists(),
         "GUESTLIST_DATA_DIR is used"
     );
-    server.stop().await;
+    server.stop();
 }

@@ -1,4 +1,4 @@
-//! What the contract says responses look like.
+//! What the contract (docs/API.md) says responses look like.
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};
 use reqwest::{Response, StatusCode};
