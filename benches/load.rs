@@ -318,7 +318,7 @@ fn main() {
 
     // t6: the cache filled to its default capacity (tokens from the end of
     // the list, so none is one t3 logged out), then the RSS.
-    let capacity = (guestlist::config::DEFAULT_CACHE_CAPACITY as usize).min(tokens.len());
+    let capacity = (guestlist::config::defaults::CACHE_CAPACITY as usize).min(tokens.len());
     let fill = work.path().join("fill.txt");
     std::fs::write(&fill, tokens[tokens.len() - capacity..].join("\n") + "\n").unwrap();
     let fill_lua = token_script(work.path(), "fill.lua", &fill, "GET", "/need_login");

@@ -6,22 +6,27 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use guestlist::auth::jwt::Keys;
-use guestlist::auth::{header, now_secs, password};
+use guestlist::auth::{header, password};
 use guestlist::config::Config;
 use guestlist::state::AppState;
-use guestlist::store;
+use guestlist::time::now_secs;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
 /// A state on a fresh folder holding one minted token; answers it.
-fn state_with_token(dir: &std::path::Path) -> (AppState, String, String) {
+fn state_with_token(
+    dir: &std::path::Path,
+    runtime: &tokio::runtime::Runtime,
+) -> (AppState, String, String) {
     let mut config = Config::for_tests(dir);
     config.secret = Some(SECRET.to_vec());
     let state = AppState::open(&config).expect("the state opens");
     let keys = Keys::new(SECRET).unwrap();
     let mut out = Vec::new();
     let ttl = Duration::from_secs(3600);
-    guestlist::mint::mint(&state.store, &keys, ttl, 1, 1, &mut out).unwrap();
+    let store = state.guests.store();
+    let minted = guestlist::usecases::mint::mint(store, &keys, ttl, 1, 1, &mut out);
+    runtime.block_on(minted).unwrap();
     let token = String::from_utf8(out).unwrap().trim().to_owned();
     let jti = keys.verify(&token, now_secs()).unwrap().jti;
     (state, token, jti)
@@ -29,13 +34,13 @@ fn state_with_token(dir: &std::path::Path) -> (AppState, String, String) {
 
 fn pieces(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let (state, token, jti) = state_with_token(dir.path());
-    let bearer = format!("Bearer {token}");
-    let keys = Keys::new(SECRET).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    let (state, token, jti) = state_with_token(dir.path(), &runtime);
+    let bearer = format!("Bearer {token}");
+    let keys = Keys::new(SECRET).unwrap();
 
     c.bench_function("header parse", |b| {
         b.iter(|| {
@@ -48,13 +53,9 @@ fn pieces(c: &mut Criterion) {
     c.bench_function("jwt verify (HS256, jsonwebtoken)", |b| {
         b.iter(|| keys.verify(black_box(&token), now_secs()).is_ok())
     });
-    c.bench_function("redb lookup (tokens::get)", |b| {
-        b.iter(|| {
-            let found = state
-                .store
-                .read_now(|txn| store::tokens::get(txn, black_box(&jti)));
-            found.unwrap().is_some()
-        })
+    let store = state.guests.store();
+    c.bench_function("redb lookup (Store::token_now)", |b| {
+        b.iter(|| store.token_now(black_box(&jti)).unwrap().is_some())
     });
     // Warm the cache, then every admit is a hit.
     runtime

@@ -5,8 +5,37 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Default token cache size: about 30 MB when full, fine for a small box.
-pub const DEFAULT_CACHE_CAPACITY: u64 = 100_000;
+/// The documented defaults, written once: the command line shows and uses
+/// them, and [`Config::new`] starts from them. Durations are written as the
+/// command line takes them.
+pub mod defaults {
+    pub const LISTEN: &str = "127.0.0.1:3030";
+    pub const DATA_DIR: &str = "./data";
+    pub const TOKEN_TTL: &str = "48h";
+    pub const BCRYPT_COST: u32 = 12;
+    /// Tokens kept in memory: about 30 MB when full, fine for a small box.
+    pub const CACHE_CAPACITY: u64 = 100_000;
+    pub const LAST_USED_FLUSH: &str = "60s";
+    pub const MAX_TOKENS_PER_USER: u64 = 100;
+    pub const LOGIN_FAILURE_WINDOW: &str = "1h";
+    pub const MAX_LOGIN_FAILURES_PER_ACCOUNT: u32 = 100;
+    pub const MAX_LOGIN_FAILURES_PER_ADDRESS: u32 = 1000;
+    pub const MAX_LOGIN_FAILURES_PER_DEVICE: u32 = 10;
+}
+
+/// A duration as the command line writes it ("48h", "60s").
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
+    if ttl < Duration::from_secs(1) || ttl > Duration::from_secs(10 * 365 * 86400) {
+        return Err("must be between 1s and 10 years".into());
+    }
+    Ok(ttl)
+}
+
+/// A default of [`defaults`], which a unit test proves parses.
+fn default_duration(text: &str) -> Duration {
+    parse_duration(text).unwrap_or(Duration::from_secs(60))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
@@ -72,11 +101,13 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Config {
-            listen: SocketAddr::from(([127, 0, 0, 1], 3030)),
+            listen: defaults::LISTEN
+                .parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 3030))),
             data_dir: data_dir.into(),
-            token_ttl: Duration::from_secs(48 * 3600),
-            bcrypt_cost: 12,
-            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            token_ttl: default_duration(defaults::TOKEN_TTL),
+            bcrypt_cost: defaults::BCRYPT_COST,
+            cache_capacity: defaults::CACHE_CAPACITY,
             secret: None,
             // Leave a core to the protected routes when there is more than one.
             login_slots: cores.saturating_sub(1).max(1),
@@ -85,16 +116,16 @@ impl Config {
             max_connections: 1000,
             shutdown_grace: Duration::from_secs(10),
             trusted_proxies: Vec::new(),
-            last_used_flush: Duration::from_secs(60),
+            last_used_flush: default_duration(defaults::LAST_USED_FLUSH),
             purge_interval: Duration::from_secs(60),
-            max_tokens_per_user: 100,
-            on_token_limit: TokenLimit::Evict,
+            max_tokens_per_user: defaults::MAX_TOKENS_PER_USER as usize,
+            on_token_limit: TokenLimit::default(),
             token_idle_ttl: None,
             cors_origins: Vec::new(),
-            login_failure_window: Duration::from_secs(3600),
-            max_login_failures_per_account: 100,
-            max_login_failures_per_address: 1000,
-            max_login_failures_per_device: 10,
+            login_failure_window: default_duration(defaults::LOGIN_FAILURE_WINDOW),
+            max_login_failures_per_account: defaults::MAX_LOGIN_FAILURES_PER_ACCOUNT,
+            max_login_failures_per_address: defaults::MAX_LOGIN_FAILURES_PER_ADDRESS,
+            max_login_failures_per_device: defaults::MAX_LOGIN_FAILURES_PER_DEVICE,
         }
     }
 
@@ -129,6 +160,23 @@ pub fn origin_ok(origin: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_parses() {
+        assert!(defaults::LISTEN.parse::<SocketAddr>().is_ok());
+        for text in [
+            defaults::TOKEN_TTL,
+            defaults::LAST_USED_FLUSH,
+            defaults::LOGIN_FAILURE_WINDOW,
+        ] {
+            assert!(parse_duration(text).is_ok(), "{text}");
+        }
+        let config = Config::new("x");
+        assert_eq!(config.token_ttl, Duration::from_secs(48 * 3600));
+        assert_eq!(config.listen.port(), 3030);
+    }
+
     #[test]
     fn origins() {
         assert!(super::origin_ok("https://app.example.com"));

@@ -102,17 +102,19 @@ pub fn label_of(path: &str) -> usize {
     index + 1
 }
 
-/// Every route, then CORS if configured, then the one `recover`.
+/// Every route, the one `recover`, then CORS if configured: refusals of
+/// the caller are rejections, and a browser must be able to read them.
 pub fn routes(state: AppState) -> Route {
-    let api = chain(&state);
+    let api = chain(&state).recover(rejection::recover).unify();
     match cors(&state.config.cors_origins) {
+        // CORS refuses a disallowed origin with a rejection of its own.
         Some(cors) => api
             .with(cors)
             .map(warp::Reply::into_response)
             .recover(rejection::recover)
             .unify()
             .boxed(),
-        None => api.recover(rejection::recover).unify().boxed(),
+        None => api.boxed(),
     }
 }
 

@@ -19,16 +19,16 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>, AuthError> {
     Ok(bytes)
 }
 
-/// Whether `s` looks like an id made by [`random_id`].
-pub fn is_well_formed(s: &str) -> bool {
-    s.len() == 22
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 22 base64url characters: 128 bits, unpadded.
+    fn is_well_formed(s: &str) -> bool {
+        s.len() == 22
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    }
 
     #[test]
     fn ids_are_distinct_and_well_formed() {

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, DEFAULT_CACHE_CAPACITY, LogFormat, TokenLimit};
+use crate::config::{Config, LogFormat, TokenLimit, defaults, parse_duration as parse_ttl};
 
 #[derive(Parser)]
 #[command(
@@ -36,30 +36,20 @@ pub struct Cli {
 #[derive(Args)]
 struct Options {
     /// Address to listen on (port 0 picks a free port)
-    #[arg(
-        long,
-        env = "GUESTLIST_LISTEN",
-        default_value = "127.0.0.1:3030",
-        global = true
-    )]
+    #[arg(long, env = "GUESTLIST_LISTEN", default_value = defaults::LISTEN, global = true)]
     listen: SocketAddr,
     /// Folder of the database and the generated secret
-    #[arg(
-        long,
-        env = "GUESTLIST_DATA_DIR",
-        default_value = "./data",
-        global = true
-    )]
+    #[arg(long, env = "GUESTLIST_DATA_DIR", default_value = defaults::DATA_DIR, global = true)]
     data_dir: PathBuf,
     /// Token lifetime: 90s, 15m, 48h, 30d
-    #[arg(long, env = "GUESTLIST_TOKEN_TTL", default_value = "48h", value_parser = parse_ttl, global = true)]
+    #[arg(long, env = "GUESTLIST_TOKEN_TTL", default_value = defaults::TOKEN_TTL, value_parser = parse_ttl, global = true)]
     token_ttl: Duration,
     /// bcrypt work factor, 4 to 31
-    #[arg(long, env = "GUESTLIST_BCRYPT_COST", default_value_t = 12,
+    #[arg(long, env = "GUESTLIST_BCRYPT_COST", default_value_t = defaults::BCRYPT_COST,
           value_parser = clap::value_parser!(u32).range(4..=31), global = true)]
     bcrypt_cost: u32,
     /// Tokens kept in memory
-    #[arg(long, env = "GUESTLIST_CACHE_CAPACITY", default_value_t = DEFAULT_CACHE_CAPACITY,
+    #[arg(long, env = "GUESTLIST_CACHE_CAPACITY", default_value_t = defaults::CACHE_CAPACITY,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     cache_capacity: u64,
     /// A proxy (IP or CIDR) whose X-Forwarded-For / Forwarded is believed; repeatable
@@ -67,14 +57,14 @@ struct Options {
           value_parser = parse_cidr, global = true)]
     trusted_proxies: Vec<ipnet::IpNet>,
     /// Write last-used times at most once per this interval
-    #[arg(long, env = "GUESTLIST_LAST_USED_FLUSH", default_value = "60s", value_parser = parse_ttl, global = true)]
+    #[arg(long, env = "GUESTLIST_LAST_USED_FLUSH", default_value = defaults::LAST_USED_FLUSH, value_parser = parse_ttl, global = true)]
     last_used_flush: Duration,
     /// Live tokens per user at most
-    #[arg(long, env = "GUESTLIST_MAX_TOKENS_PER_USER", default_value_t = 100,
+    #[arg(long, env = "GUESTLIST_MAX_TOKENS_PER_USER", default_value_t = defaults::MAX_TOKENS_PER_USER,
           value_parser = clap::value_parser!(u64).range(1..=100_000), global = true)]
     max_tokens_per_user: u64,
     /// At the cap: evict the least recently used token, or reject the login (409)
-    #[arg(long, env = "GUESTLIST_ON_TOKEN_LIMIT", value_enum, default_value_t = TokenLimit::Evict, global = true)]
+    #[arg(long, env = "GUESTLIST_ON_TOKEN_LIMIT", value_enum, default_value_t = TokenLimit::default(), global = true)]
     on_token_limit: TokenLimit,
     /// A token unused for this long dies (off by default)
     #[arg(long, env = "GUESTLIST_TOKEN_IDLE_TTL", value_parser = parse_ttl, global = true)]
@@ -84,13 +74,13 @@ struct Options {
           value_parser = parse_origin, global = true)]
     cors_origins: Vec<String>,
     /// Window of the failed-login limits: 1h, 15m
-    #[arg(long, env = "GUESTLIST_LOGIN_FAILURE_WINDOW", default_value = "1h", value_parser = parse_ttl, global = true)]
+    #[arg(long, env = "GUESTLIST_LOGIN_FAILURE_WINDOW", default_value = defaults::LOGIN_FAILURE_WINDOW, value_parser = parse_ttl, global = true)]
     login_failure_window: Duration,
     /// Failed logins per account per window, then 429 (known devices exempt)
     #[arg(
         long,
         env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_ACCOUNT",
-        default_value_t = 100,
+        default_value_t = defaults::MAX_LOGIN_FAILURES_PER_ACCOUNT,
         global = true
     )]
     max_login_failures_per_account: u32,
@@ -98,7 +88,7 @@ struct Options {
     #[arg(
         long,
         env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_ADDRESS",
-        default_value_t = 1000,
+        default_value_t = defaults::MAX_LOGIN_FAILURES_PER_ADDRESS,
         global = true
     )]
     max_login_failures_per_address: u32,
@@ -106,12 +96,12 @@ struct Options {
     #[arg(
         long,
         env = "GUESTLIST_MAX_LOGIN_FAILURES_PER_DEVICE",
-        default_value_t = 10,
+        default_value_t = defaults::MAX_LOGIN_FAILURES_PER_DEVICE,
         global = true
     )]
     max_login_failures_per_device: u32,
     /// Log format on stderr
-    #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::default(), global = true)]
     log_format: LogFormat,
 }
 
@@ -200,14 +190,6 @@ fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
     text.parse::<ipnet::IpNet>()
         .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
         .map_err(|_| format!("{text:?} is not an IP address or CIDR"))
-}
-
-fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let ttl = humantime::parse_duration(text).map_err(|e| e.to_string())?;
-    if ttl < Duration::from_secs(1) || ttl > Duration::from_secs(10 * 365 * 86400) {
-        return Err("must be between 1s and 10 years".into());
-    }
-    Ok(ttl)
 }
 
 pub fn main() -> ExitCode {

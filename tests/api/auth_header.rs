@@ -37,7 +37,7 @@ fn hs256() -> Value {
 }
 
 fn now() -> u64 {
-    guestlist::auth::now_secs()
+    guestlist::time::now_secs()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

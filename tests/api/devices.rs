@@ -91,7 +91,9 @@ async fn last_used_times_advance_in_memory_and_are_written_at_shutdown() {
     );
     // A graceful shutdown writes what was pending.
     let dir = app.stop().await;
-    let record = stored_token(dir.path(), &busy.id).expect("still stored");
+    let record = stored_token(dir.path(), &busy.id)
+        .await
+        .expect("still stored");
     assert!(record.last_used_at > record.created_at);
 }
 
@@ -121,7 +123,7 @@ async fn an_expired_token_is_refused_unlisted_and_purged() {
     // Several purge periods pass; nothing but the purge removes the entry.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let dir = app.stop().await;
-    assert!(stored_token(dir.path(), &old.id).is_none());
+    assert!(stored_token(dir.path(), &old.id).await.is_none());
 }
 
 #[tokio::test]

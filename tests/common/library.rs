@@ -1,54 +1,32 @@
 //! Every direct use of the library's store and gate by the tests, as small
 //! named functions: the one file to port when the store's API changes.
-//! Test files call these and never name `guestlist::store`, `state.store`
+//! Test files call these and never name `guestlist::store`, `state.guests`
 //! or `state.gate` themselves.
 
 use std::path::{Path, PathBuf};
 
-use guestlist::store::{
-    DB_FILE, RoleRecord, Store, StoreError, TokenRecord, UserRecord, roles, tokens, users,
-};
+use guestlist::store::{DB_FILE, RoleRecord, Store, StoreError, TokenRecord, UserRecord};
 use guestlist::{AppState, StartError};
 
-/// Writes a user holding role `admin`, before any request was served.
-pub fn seed_admin(state: &AppState, username: &str, email: &str, password: &str) {
-    let user = UserRecord {
-        id: guestlist::auth::ids::random_id().unwrap(),
-        username: username.into(),
-        email: email.into(),
-        password_hash: guestlist::auth::password::hash(password, 4).unwrap(),
-        created_at: guestlist::auth::now_secs(),
-        disabled: false,
-    };
-    let role = RoleRecord {
-        name: "admin".into(),
-        description: "administrators".into(),
-        created_at: guestlist::auth::now_secs(),
-    };
-    let linked = state
-        .store
-        .write_now(|txn| {
-            roles::ensure(txn, &role)?;
-            users::insert(txn, &user)?.expect("a fresh database");
-            roles::set_link(txn, username, "admin", true)
-        })
-        .unwrap();
-    assert_eq!(linked, Ok(user.id));
+/// Writes a user holding role `admin`, before any request was served, as
+/// `guestlist create-admin` does.
+pub async fn seed_admin(state: &AppState, username: &str, email: &str, password: &str) {
+    let password = || Ok::<_, guestlist::usecases::Error>(password.to_owned());
+    let seated = state.guests.create_admin(username, email, password).await;
+    assert_eq!(seated.unwrap(), guestlist::usecases::AdminSeat::Created);
 }
 
 /// (users, token entries) in the database, to show it is unchanged.
-pub fn user_and_token_counts(state: &AppState) -> (usize, u64) {
-    state
-        .store
-        .read_now(|txn| Ok((users::page(txn, None, 100_000)?.len(), tokens::count(txn)?)))
-        .unwrap()
+pub async fn user_and_token_counts(state: &AppState) -> (usize, u64) {
+    let totals = state.guests.store().totals().await.unwrap();
+    (totals.users as usize, totals.tokens)
 }
 
 /// The stored entry of `jti` in the database of `dir`, read once the
 /// server has stopped.
-pub fn stored_token(dir: &Path, jti: &str) -> Option<TokenRecord> {
+pub async fn stored_token(dir: &Path, jti: &str) -> Option<TokenRecord> {
     let store = Store::open(dir).expect("the store opens");
-    store.read_now(|txn| tokens::get(txn, jti)).unwrap()
+    store.token(jti).await.unwrap()
 }
 
 /// Gives `username` the role `admin` (created, description "admins", if
@@ -60,29 +38,21 @@ pub async fn grant_admin_directly(state: &AppState, username: &str) {
         description: "admins".into(),
         created_at: 0,
     };
-    let username = username.to_owned();
-    let id = state
-        .store
-        .write(move |txn| {
-            roles::ensure(txn, &role)?;
-            roles::set_link(txn, &username, "admin", true)
-        })
+    let store = state.guests.store();
+    let seated = store.seat_role_holder(role, None, username).await;
+    let id = seated.unwrap().unwrap();
+    let gate = state.gate.clone();
+    tokio::task::spawn_blocking(move || gate.roles_changed(&id))
         .await
         .unwrap()
         .unwrap();
-    state.gate.roles_changed(&state.store, &id).unwrap();
 }
 
 /// Deletes `username` in the database, as `guestlist users delete` would,
 /// then empties the gate's cache (a cold cache).
 pub async fn delete_user_behind_the_cache(state: &AppState, username: &str) {
-    let username = username.to_owned();
-    state
-        .store
-        .write(move |txn| users::delete(txn, &username))
-        .await
-        .unwrap()
-        .unwrap();
+    let deleted = state.guests.store().delete_user(username).await;
+    deleted.unwrap().unwrap();
     state.gate.forget_all();
 }
 
@@ -93,20 +63,15 @@ pub fn forget_cached(state: &AppState) {
 
 /// The stored record of `username`, which must exist.
 pub fn stored_user(state: &AppState, username: &str) -> UserRecord {
-    state
-        .store
-        .read_now(|txn| users::by_name(txn, username))
-        .unwrap()
-        .unwrap()
+    let store = state.guests.store();
+    store.credentials_of_now(username).unwrap().unwrap()
 }
 
-/// Overwrites the stored record of a user with `record`.
+/// Overwrites the stored password hash of a user holding no token.
 pub async fn overwrite_stored_user(state: &AppState, record: UserRecord) {
-    state
-        .store
-        .write(move |txn| users::update(txn, &record))
-        .await
-        .unwrap();
+    let store = state.guests.store();
+    let changed = store.change_password(&record.id, record.password_hash, None);
+    assert_eq!(changed.await.unwrap().unwrap().tokens, 0);
 }
 
 /// Opens the database of `dir` alone, without a server.

@@ -61,7 +61,7 @@ pub async fn spawn_with_admin() -> TestApp {
 pub async fn spawn_with_admin_and(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let state = open(&dir, tweak);
-    seed_admin(&state, ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    seed_admin(&state, ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     serve(dir, state).await
 }
 

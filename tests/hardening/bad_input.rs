@@ -114,13 +114,13 @@ async fn expect_4xx(app: &TestApp, path: &str, name: &str, kind: Option<&str>, b
 async fn every_bad_body_is_a_4xx_json_error_and_changes_nothing() {
     let app = spawn().await;
     app.add_user("ann", "password123").await;
-    let before = user_and_token_counts(&app.state);
+    let before = user_and_token_counts(&app.state).await;
     for (name, kind, body) in cases() {
         expect_4xx(&app, "/api/v1/signup", name, kind, body.clone()).await;
         expect_4xx(&app, "/api/v1/login", name, kind, body).await;
     }
     assert_eq!(
-        user_and_token_counts(&app.state),
+        user_and_token_counts(&app.state).await,
         before,
         "the database is unchanged"
     );
