@@ -6,52 +6,59 @@
 //! ```text
 //! main.rs ─► cli        command line: serve, reset-db, create-admin, the
 //!             │         offline users/roles/tokens/export/import commands
-//!             │         (mint: bulk tokens for load tools)
 //!             ▼
 //!            server     accept loop, limits, graceful shutdown: run();
 //!             │         counts every answer in traffic
 //!             ▼
-//!            api        warp routes and handlers, ApiError, the one recover,
-//!             │         framing checks, GET /metrics
+//!            api        warp routes (one table, with their metrics labels),
+//!             │         one named handler per route, the `caller` filter
+//!             │         (authentication), ApiError, the one recover
 //!             ▼
-//!            state      AppState: everything shared, built once
+//!            state      AppState: the use cases and the gate, built once
 //!             │         (maintenance: last-used flush, expiry purge)
-//!   ┌─────────┼──────────────┬───────────┬──────────┬─────────┐
-//!   ▼         ▼              ▼           ▼          ▼         ▼
-//!  gate      logins        throttle    metrics    traffic   secret
+//!             ▼
+//!          usecases     one function per thing a user or admin does, for
+//!             │         api and cli alike: the rules (rules), the one
+//!             │         meaning of "live", the one revocation sequence
+//!             │         (commit, then invalidate, then count); mint
+//!   ┌─────────┼──────────┬──────────┬──────────┐
+//!   ▼         ▼          ▼          ▼          ▼
+//!  gate     logins    throttle   metrics    secret
 //!   │  (the check: hit path in memory, miss path verifies and reads;
 //!   │   logins bounds bcrypt, throttle bounds failed logins)
 //!   ├────────────┬──────────┐
 //!   ▼            ▼          ▼
-//!  auth        cache      store
-//!  (jwt,       (moka      (redb tables, group-commit writer, a slot that
-//!  passwords)  + users)   reopens the database after a failed commit)
+//!  auth        cache      store      named guest-list operations on
+//!  (jwt,       (moka      records; engines inside (embedded: redb, a
+//!  passwords)  + users)   group-commit writer, a reopening slot)
 //! ```
 //!
-//! `auth`, `cache` and `store` never import warp; `auth` and `cache` never
-//! import redb. [`run`] is the single entry point of a server: the binary,
-//! the tests and the benches all call it with a bound listener.
+//! `auth`, `cache`, `store` and `usecases` never import warp; nothing
+//! outside `store` imports redb or sees a transaction. `rules` and `time`
+//! (the clock) are leaves any layer may use. [`run`] is the single entry
+//! point of a server: the binary, the tests and the benches all call it
+//! with a bound listener.
 
 #![forbid(unsafe_code)]
 
-pub mod api;
+mod api;
 pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod gate;
-pub mod logins;
-pub mod maintenance;
+mod logins;
+mod maintenance;
 pub mod metrics;
 pub mod rules;
 pub mod secret;
-pub mod server;
+mod server;
 pub mod state;
 pub mod store;
-pub mod telemetry;
-pub mod throttle;
+mod telemetry;
+mod throttle;
 pub mod time;
-pub mod traffic;
+mod traffic;
 pub mod usecases;
 
 pub use config::Config;
