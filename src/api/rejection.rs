@@ -36,7 +36,26 @@ impl BadBody {
 }
 
 pub async fn recover(err: Rejection) -> Result<Response, Infallible> {
-    Ok(to_response(&err))
+    let mut response = to_response(&err);
+    if body_left_unread(response.status()) {
+        // hyper closes a connection whose request body was never read; a
+        // client that is not told would reuse it and lose its next request.
+        let close = warp::http::HeaderValue::from_static("close");
+        response
+            .headers_mut()
+            .insert(warp::http::header::CONNECTION, close);
+    }
+    Ok(response)
+}
+
+/// The refusals decided from the head alone, before the body is read.
+fn body_left_unread(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::LENGTH_REQUIRED
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+    )
 }
 
 fn to_response(err: &Rejection) -> Response {
