@@ -123,7 +123,7 @@ fn load_one(
     txn: &WriteTransaction,
     record: &Record,
 ) -> Result<Result<(), &'static str>, StoreError> {
-    let user_known = |id: &str| users::by_id_in_write(txn, id).map(|u| u.is_some());
+    let user_known = |id: &str| users::by_id(txn, id).map(|u| u.is_some());
     match record {
         Record::Header { .. } | Record::End { .. } => Ok(Ok(())),
         Record::User(user) => {

@@ -91,7 +91,7 @@ impl Embedded {
     ) -> Outcome<Revoked> {
         let id = user_id.to_owned();
         self.write(move |txn| {
-            let Some(mut user) = users::by_id_in_write(txn, &id)? else {
+            let Some(mut user) = users::by_id(txn, &id)? else {
                 return Ok(Err(Refusal::NoSuchUser));
             };
             user.password_hash = password_hash;
@@ -107,7 +107,7 @@ impl Embedded {
     pub(crate) async fn set_disabled(&self, username: &str, disabled: bool) -> Outcome<Revoked> {
         let username = username.to_owned();
         self.write(move |txn| {
-            let Some(mut user) = users::by_name_in_write(txn, &username)? else {
+            let Some(mut user) = users::by_name(txn, &username)? else {
                 return Ok(Err(Refusal::NoSuchUser));
             };
             user.disabled = disabled;
@@ -124,7 +124,7 @@ impl Embedded {
     pub(crate) async fn delete_user(&self, username: &str) -> Outcome<Revoked> {
         let username = username.to_owned();
         self.write(move |txn| {
-            let Some(user) = users::by_name_in_write(txn, &username)? else {
+            let Some(user) = users::by_name(txn, &username)? else {
                 return Ok(Err(Refusal::NoSuchUser));
             };
             let removed = tokens::remove_all_of(txn, &user.id, None)?;
@@ -142,7 +142,7 @@ impl Embedded {
         self.write_alone(move |txn| {
             let mut out = Vec::with_capacity(wanted.len());
             for user in wanted {
-                let stored = match users::by_name_in_write(txn, &user.username)? {
+                let stored = match users::by_name(txn, &user.username)? {
                     Some(existing) => Ok(existing),
                     None => users::insert(txn, &user)?.map(|()| user),
                 };
@@ -215,7 +215,7 @@ fn link_named(
     role: &str,
     granted: bool,
 ) -> Result<Result<String, Refusal>, StoreError> {
-    let Some(user) = users::by_name_in_write(txn, username)? else {
+    let Some(user) = users::by_name(txn, username)? else {
         return Ok(Err(Refusal::NoSuchUser));
     };
     if !roles::exists(txn, role)? {

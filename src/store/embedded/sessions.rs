@@ -11,7 +11,7 @@ impl Embedded {
     /// transaction as the insert.
     pub(crate) async fn issue_token(&self, record: TokenRecord, cap: Cap) -> Outcome<Revoked> {
         self.write(move |txn| {
-            match users::by_id_in_write(txn, &record.user_id)? {
+            match users::by_id(txn, &record.user_id)? {
                 Some(user) if !user.disabled => {}
                 _ => return Ok(Err(Refusal::NoSuchUser)),
             }
@@ -60,7 +60,7 @@ impl Embedded {
         self.write(move |txn| {
             let user_id = match who {
                 UserKey::Id(id) => id,
-                UserKey::Name(name) => match users::by_name_in_write(txn, &name)? {
+                UserKey::Name(name) => match users::by_name(txn, &name)? {
                     Some(user) => user.id,
                     None => return Ok(Err(Refusal::NoSuchUser)),
                 },

@@ -7,18 +7,32 @@ use super::tables::*;
 use super::{decode, encode};
 use crate::store::{Refusal, StoreError, UserRecord, fold};
 
-/// `USERS` opened from either kind of transaction.
-pub(super) trait RowTable {
-    fn record(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
+/// `USERS` and `USERNAMES`, opened from either kind of transaction, so
+/// each lookup is written once.
+pub(super) trait UserTables {
+    fn rows(&self) -> Result<impl ReadableTable<&'static str, &'static [u8]>, StoreError>;
+    fn names(&self) -> Result<impl ReadableTable<&'static str, &'static str>, StoreError>;
 }
 
-impl<T: ReadableTable<&'static str, &'static [u8]>> RowTable for T {
-    fn record(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.get(id)?.map(|bytes| decode(bytes.value())).transpose()
+impl UserTables for ReadTransaction {
+    fn rows(&self) -> Result<impl ReadableTable<&'static str, &'static [u8]>, StoreError> {
+        Ok(self.open_table(USERS)?)
+    }
+    fn names(&self) -> Result<impl ReadableTable<&'static str, &'static str>, StoreError> {
+        Ok(self.open_table(USERNAMES)?)
     }
 }
 
-/// The id behind a name (case ignored), from either kind of transaction.
+impl UserTables for WriteTransaction {
+    fn rows(&self) -> Result<impl ReadableTable<&'static str, &'static [u8]>, StoreError> {
+        Ok(self.open_table(USERS)?)
+    }
+    fn names(&self) -> Result<impl ReadableTable<&'static str, &'static str>, StoreError> {
+        Ok(self.open_table(USERNAMES)?)
+    }
+}
+
+/// The id behind a name (case ignored).
 fn id_in(
     names: &impl ReadableTable<&'static str, &'static str>,
     username: &str,
@@ -28,48 +42,20 @@ fn id_in(
         .map(|id| id.value().to_owned()))
 }
 
-fn named_in(
-    names: &impl ReadableTable<&'static str, &'static str>,
-    rows: &impl RowTable,
-    username: &str,
-) -> Result<Option<UserRecord>, StoreError> {
-    match id_in(names, username)? {
-        Some(id) => rows.record(&id),
-        None => Ok(None),
-    }
-}
-
-pub(super) fn by_id(txn: &ReadTransaction, id: &str) -> Result<Option<UserRecord>, StoreError> {
-    txn.open_table(USERS)?.record(id)
+pub(super) fn by_id(txn: &impl UserTables, id: &str) -> Result<Option<UserRecord>, StoreError> {
+    let rows = txn.rows()?;
+    let found = rows.get(id)?;
+    found.map(|bytes| decode(bytes.value())).transpose()
 }
 
 pub(super) fn by_name(
-    txn: &ReadTransaction,
+    txn: &impl UserTables,
     username: &str,
 ) -> Result<Option<UserRecord>, StoreError> {
-    named_in(
-        &txn.open_table(USERNAMES)?,
-        &txn.open_table(USERS)?,
-        username,
-    )
-}
-
-pub(super) fn by_id_in_write(
-    txn: &WriteTransaction,
-    id: &str,
-) -> Result<Option<UserRecord>, StoreError> {
-    txn.open_table(USERS)?.record(id)
-}
-
-pub(super) fn by_name_in_write(
-    txn: &WriteTransaction,
-    username: &str,
-) -> Result<Option<UserRecord>, StoreError> {
-    named_in(
-        &txn.open_table(USERNAMES)?,
-        &txn.open_table(USERS)?,
-        username,
-    )
+    match id_in(&txn.names()?, username)? {
+        Some(id) => by_id(txn, &id),
+        None => Ok(None),
+    }
 }
 
 /// Which of the name and the email is taken, if either.
