@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# A/B of the hit path: two guestlist binaries side by side, driven by wrk in
+# alternated rounds, so a noisy neighbour on a shared machine hurts both
+# alike. For each route, each round gives the ratio B/A of requests per
+# second; the median of the rounds is the figure (BENCHMARKS.md).
+#
+#   benches/ab.sh OLD_BINARY NEW_BINARY [ROUNDS] [SECONDS]
+#
+# Each binary gets its own data folder with one minted token. Routes: GET /
+# (nothing checked), GET /need_login and GET /api/v1/verify with the cached
+# token. Needs wrk (Debian: apt-get install wrk).
+set -euo pipefail
+A=$1 B=$2 ROUNDS=${3:-7} SECS=${4:-3}
+command -v wrk >/dev/null || { echo "ab.sh: wrk is not installed" >&2; exit 1; }
+WORK=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+start() { # name binary -> prints base URL; token in $WORK/name.token
+    local name=$1 bin=$2 dir=$WORK/$1
+    mkdir -p "$dir"
+    "$bin" --data-dir "$dir" reset-db --yes >/dev/null
+    "$bin" --data-dir "$dir" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
+    "$bin" --data-dir "$dir" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
+    PIDS+=($!)
+    for _ in $(seq 100); do
+        grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
+        sleep 0.05
+    done
+    sed -n 's/^listening on //p' "$WORK/$name.out"
+}
+
+rate() { # url token -> requests per second
+    wrk -t1 -c64 -d"${SECS}s" -H "Authorization: Bearer $2" "$1" |
+        awk '/^Requests\/sec:/ { print $2 }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+URL_A=$(start a "$A")
+URL_B=$(start b "$B")
+TOKEN_A=$(cat "$WORK/a.token")
+TOKEN_B=$(cat "$WORK/b.token")
+for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
+    rate "$URL_A$path" "$TOKEN_A" >/dev/null
+    rate "$URL_B$path" "$TOKEN_B" >/dev/null
+done
+printf '%-16s %s\n' route "B/A per round (then the median; A and B req/s medians)"
+for path in / /need_login /api/v1/verify; do
+    ratios=() as=() bs=()
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then
+            a=$(rate "$URL_A$path" "$TOKEN_A"); b=$(rate "$URL_B$path" "$TOKEN_B")
+        else
+            b=$(rate "$URL_B$path" "$TOKEN_B"); a=$(rate "$URL_A$path" "$TOKEN_A")
+        fi
+        ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
+        as+=("$a") bs+=("$b")
+    done
+    med=$(printf '%s\n' "${ratios[@]}" | median)
+    ma=$(printf '%s\n' "${as[@]}" | median)
+    mb=$(printf '%s\n' "${bs[@]}" | median)
+    printf '%-16s %s -> median %s (A %.0f/s, B %.0f/s)\n' "$path" "${ratios[*]}" "$med" "$ma" "$mb"
+done
