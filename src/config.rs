@@ -21,6 +21,21 @@ pub mod defaults {
     pub const MAX_LOGIN_FAILURES_PER_ACCOUNT: u32 = 100;
     pub const MAX_LOGIN_FAILURES_PER_ADDRESS: u32 = 1000;
     pub const MAX_LOGIN_FAILURES_PER_DEVICE: u32 = 10;
+    /// Where the guest list lives: the embedded database in the data folder.
+    pub const STORE: &str = "embedded";
+    /// Prefix of every key in a shared Redis.
+    pub const REDIS_PREFIX: &str = "guestlist:";
+    /// How long a node trusts its cache without hearing from the others.
+    pub const MAX_STALENESS: &str = "500ms";
+}
+
+/// A staleness bound: between 50 ms and 60 s.
+pub fn parse_staleness(text: &str) -> Result<Duration, String> {
+    let bound = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
+    if bound < Duration::from_millis(50) || bound > Duration::from_secs(60) {
+        return Err("must be between 50ms and 60s".into());
+    }
+    Ok(bound)
 }
 
 /// A duration as the command line writes it ("48h", "60s").
@@ -94,6 +109,10 @@ pub struct Config {
     pub max_login_failures_per_address: u32,
     /// Failed logins per (account, address) per quarter window.
     pub max_login_failures_per_device: u32,
+    /// A shared store (Redis) instead of the embedded database.
+    pub shared: Option<crate::store::SharedSettings>,
+    /// With a shared store: how long the cache is trusted without news.
+    pub max_staleness: Duration,
 }
 
 impl Config {
@@ -126,6 +145,9 @@ impl Config {
             max_login_failures_per_account: defaults::MAX_LOGIN_FAILURES_PER_ACCOUNT,
             max_login_failures_per_address: defaults::MAX_LOGIN_FAILURES_PER_ADDRESS,
             max_login_failures_per_device: defaults::MAX_LOGIN_FAILURES_PER_DEVICE,
+            shared: None,
+            max_staleness: parse_staleness(defaults::MAX_STALENESS)
+                .unwrap_or(Duration::from_millis(500)),
         }
     }
 
@@ -165,6 +187,7 @@ mod tests {
     #[test]
     fn every_default_parses() {
         assert!(defaults::LISTEN.parse::<SocketAddr>().is_ok());
+        assert!(parse_staleness(defaults::MAX_STALENESS).is_ok());
         for text in [
             defaults::TOKEN_TTL,
             defaults::LAST_USED_FLUSH,

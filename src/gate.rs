@@ -16,7 +16,7 @@ use std::sync::atomic::AtomicU64;
 
 use crate::auth::header::{self, Presented, SignatureKey};
 use crate::auth::jwt::{Claims, Keys};
-use crate::cache::{Cached, LiveToken, LiveUser, TokenCache, UserRegistry};
+use crate::cache::{Cached, Freshness, LiveToken, LiveUser, TokenCache, UserRegistry};
 use crate::store::{Store, StoreError, TokenRecord};
 use crate::time::now_secs;
 
@@ -47,11 +47,20 @@ pub struct Gate {
     idle_secs: Option<u64>,
     /// Random keys for token fingerprints, fixed for the process.
     fingerprints: std::hash::RandomState,
+    /// With a shared store: how long cached entries are trusted.
+    link: Option<Arc<Freshness>>,
 }
 
 impl Gate {
-    pub fn new(keys: Keys, store: Store, cache_capacity: u64, idle_secs: Option<u64>) -> Gate {
+    pub fn new(
+        keys: Keys,
+        store: Store,
+        cache_capacity: u64,
+        idle_secs: Option<u64>,
+        link: Option<Arc<Freshness>>,
+    ) -> Gate {
         Gate {
+            link,
             idle_secs,
             fingerprints: std::hash::RandomState::new(),
             keys: Arc::new(keys),
@@ -120,6 +129,10 @@ impl Gate {
             Cached::Live(live) if live.fingerprint != fingerprint => Some(Err(Denied::Invalid)),
             Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
             Cached::Live(live) if live.is_stale() => None,
+            // Not heard from the other nodes within the bound: ask the store.
+            Cached::Live(live) if self.link.as_ref().is_some_and(|l| !l.trusts(live.epoch)) => {
+                None
+            }
             Cached::Live(live) => {
                 self.stats.hits.fetch_add(1, Relaxed);
                 live.touch(now);
@@ -142,7 +155,11 @@ impl Gate {
         let claims = self.keys.verify(token, now).map_err(|_| Denied::Invalid)?;
         let (users, store) = (self.users.clone(), self.store.clone());
         let exp = claims.exp;
-        let found = tokio::task::spawn_blocking(move || look_up(&store, &users, &claims))
+        // Read before the store, like the generation: a gap after this
+        // makes the entry stale.
+        let epoch = self.epoch();
+        let trusted = self.link.as_ref().is_none_or(|l| l.is_fresh());
+        let found = tokio::task::spawn_blocking(move || look_up(&store, &users, &claims, trusted))
             .await
             .map_err(|_| StoreError::TaskFailed)
             .and_then(|found| found)
@@ -157,7 +174,7 @@ impl Gate {
                     record.jti,
                     fingerprint,
                     user,
-                    generation,
+                    (generation, epoch),
                     expires_at,
                     record.last_used_at,
                 );
@@ -184,7 +201,8 @@ impl Gate {
         };
         let (jti, used) = (record.jti.clone(), record.last_used_at);
         let fingerprint = self.fingerprint(token);
-        let live = LiveToken::new(jti, fingerprint, user, generation, record.expires_at, used);
+        let stamp = (generation, self.epoch());
+        let live = LiveToken::new(jti, fingerprint, user, stamp, record.expires_at, used);
         self.tokens.insert(key, Cached::Live(Arc::new(live)));
     }
 
@@ -211,21 +229,47 @@ impl Gate {
     pub fn forget_all(&self) {
         self.tokens.clear();
     }
+
+    /// After a gap in what this node heard from the others: every entry
+    /// and every in-memory user is rechecked against the store.
+    pub fn forget_everything(&self) {
+        if let Some(link) = &self.link {
+            link.gap();
+        }
+        self.users.forget_all();
+        self.tokens.clear();
+    }
+
+    /// The freshness of a shared store's cache, if the store is shared.
+    pub fn link(&self) -> Option<&Arc<Freshness>> {
+        self.link.as_ref()
+    }
+
+    fn epoch(&self) -> u64 {
+        self.link.as_ref().map_or(0, |l| l.epoch())
+    }
 }
 
 fn load_user(store: &Store, user_id: &str) -> Result<Option<(String, Vec<String>)>, StoreError> {
     store.identity_now(user_id)
 }
 
-/// Blocking half of the miss path. The order of reads is the point.
+/// Blocking half of the miss path. The order of reads is the point. When
+/// the cache is not `trusted` (a shared store not heard from within the
+/// bound), the user's roles are read again too: a role taken on another
+/// node may not have reached this one.
 fn look_up(
     store: &Store,
     users: &UserRegistry,
     claims: &Claims,
+    trusted: bool,
 ) -> Result<Option<(Arc<LiveUser>, u64, TokenRecord)>, StoreError> {
     let Some(user) = users.get_or_load(&claims.sub, || load_user(store, &claims.sub))? else {
         return Ok(None);
     };
+    if !trusted {
+        users.refresh_roles(&claims.sub, || store.roles_of_now(&claims.sub))?;
+    }
     let generation = user.generation();
     let record = store.token_now(&claims.jti)?;
     Ok(record

@@ -15,7 +15,8 @@
 //!             │         (authentication), ApiError, the one recover
 //!             ▼
 //!            state      AppState: the use cases and the gate, built once
-//!             │         (maintenance: last-used flush, expiry purge)
+//!             │         (maintenance: last-used flush, expiry purge;
+//!             │         follow: a shared store's changes into the cache)
 //!             ▼
 //!          usecases     one function per thing a user or admin does, for
 //!             │         api and cli alike: the rules (rules), the one
@@ -47,6 +48,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod gate;
+mod follow;
 mod logins;
 mod maintenance;
 pub mod metrics;

@@ -70,9 +70,9 @@ pub async fn purge_expired(state: &AppState) -> Result<usize, StoreError> {
     let mut purged = 0;
     loop {
         let now = now_secs();
-        let owners = state.guests.store().purge_expired(now, PURGE_BATCH).await?;
-        purged += owners.len();
-        if owners.len() < PURGE_BATCH {
+        let gone = state.guests.store().purge_expired(now, PURGE_BATCH).await?;
+        purged += gone;
+        if gone < PURGE_BATCH {
             break;
         }
     }

@@ -8,6 +8,12 @@ pub struct Metrics {
     pub logins_failed: AtomicU64,
     pub logins_throttled: AtomicU64,
     pub revocations: AtomicU64,
+    /// Changes of other nodes applied from a shared store's stream.
+    pub feed_events: AtomicU64,
+    /// Gaps in that stream (the whole cache forgotten).
+    pub feed_gaps: AtomicU64,
+    /// Failed reads of that stream.
+    pub feed_errors: AtomicU64,
     /// Requests by route and status, latencies: filled by the accept loop.
     pub traffic: crate::traffic::Traffic,
 }
@@ -24,6 +30,18 @@ impl Metrics {
 
     pub fn login_failed(&self) {
         self.logins_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn feed_applied(&self, changes: u64) {
+        self.feed_events.fetch_add(changes, Ordering::Relaxed);
+    }
+
+    pub fn feed_gap(&self) {
+        self.feed_gaps.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn feed_failed(&self) {
+        self.feed_errors.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn login_throttled(&self) {

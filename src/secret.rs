@@ -31,10 +31,7 @@ pub enum SecretError {
 /// The secret to sign with.
 pub fn load(data_dir: &Path, configured: Option<&[u8]>) -> Result<Vec<u8>, SecretError> {
     if let Some(secret) = configured {
-        if secret.len() < MIN_SECRET_LEN {
-            return Err(SecretError::TooShort(secret.len()));
-        }
-        return Ok(secret.to_vec());
+        return check(secret.to_vec());
     }
     let path = data_dir.join(SECRET_FILE);
     match fs::read_to_string(&path) {
@@ -42,6 +39,23 @@ pub fn load(data_dir: &Path, configured: Option<&[u8]>) -> Result<Vec<u8>, Secre
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(&path),
         Err(e) => Err(damaged(&path, e.to_string())),
     }
+}
+
+/// A configured secret, refused when too short.
+pub fn check(secret: Vec<u8>) -> Result<Vec<u8>, SecretError> {
+    if secret.len() < MIN_SECRET_LEN {
+        return Err(SecretError::TooShort(secret.len()));
+    }
+    Ok(secret)
+}
+
+/// A keyed fingerprint of the secret, safe to store where other nodes can
+/// compare it: it tells whether two secrets are equal, and nothing else.
+pub fn fingerprint(secret: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes any key");
+    mac.update(b"guestlist secret fingerprint v1");
+    STANDARD.encode(mac.finalize().into_bytes())
 }
 
 fn decode(path: &Path, text: &str) -> Result<Vec<u8>, SecretError> {

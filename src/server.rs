@@ -46,6 +46,7 @@ pub async fn run(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let (stop_upkeep, upkeep_stopped) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(crate::follow::run(state.clone(), upkeep_stopped.clone()));
     let upkeep = tokio::spawn(maintenance::run(state.clone(), upkeep_stopped));
     loop {
         let accepted = tokio::select! {
@@ -75,6 +76,7 @@ pub async fn run(
     }
     let _ = stop_upkeep.send(true);
     let _ = upkeep.await;
+    let _ = follower.await;
     if let Err(err) = maintenance::flush_last_used(&state).await {
         tracing::warn!(%err, "last-used times could not be written at shutdown");
     }
@@ -187,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::open(&crate::Config::for_tests(dir.path())).unwrap();
+        let state = AppState::open(&crate::Config::for_tests(dir.path())).await.unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve(listener, routes_with_a_panic(), state));

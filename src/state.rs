@@ -9,6 +9,7 @@ use crate::gate::Gate;
 use crate::metrics::Metrics;
 use crate::secret::{self, SecretError};
 use crate::store::{Store, StoreError};
+use crate::cache::Freshness;
 use crate::usecases::GuestList;
 
 /// Why the server cannot start.
@@ -25,6 +26,10 @@ pub enum StartError {
     Secret(#[from] SecretError),
     #[error(transparent)]
     Auth(#[from] auth::AuthError),
+    #[error(
+        "with a shared store every node needs the same signing secret: set GUESTLIST_SECRET (at least 32 bytes) on each"
+    )]
+    SharedSecretMissing,
 }
 
 #[derive(Clone)]
@@ -47,19 +52,19 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// Opens the database and the secret in `config.data_dir`.
-    pub fn open(config: &Config) -> Result<AppState, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
-            path: config.data_dir.display().to_string(),
-            source,
-        })?;
-        let store = Store::open(&config.data_dir)?;
-        let secret = secret::load(&config.data_dir, config.secret.as_deref())?;
+    /// Opens the store of `config` (the database in `config.data_dir`, or
+    /// the shared Redis) and the signing secret.
+    pub async fn open(config: &Config) -> Result<AppState, StartError> {
+        let (store, secret) = open_store(config).await?;
+        let link = store
+            .is_shared()
+            .then(|| Arc::new(Freshness::new(config.max_staleness)));
         let gate = Gate::new(
             Keys::new(&secret)?,
             store.clone(),
             config.cache_capacity,
             config.idle_secs(),
+            link,
         );
         let metrics = Arc::new(Metrics::default());
         let guests = GuestList::serving(store, gate.clone(), metrics.clone(), config);
@@ -70,4 +75,24 @@ impl AppState {
             config: config.clone(),
         })))
     }
+}
+
+/// The store and the signing secret. A shared store needs the secret from
+/// the environment (the same on every node), and checks that the nodes
+/// before this one signed with it too.
+async fn open_store(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
+    if let Some(shared) = &config.shared {
+        let secret = config.secret.clone().ok_or(StartError::SharedSecretMissing)?;
+        let secret = secret::check(secret)?;
+        let store = Store::connect(shared).await?;
+        store.agree_on_secret(&secret::fingerprint(&secret)).await?;
+        return Ok((store, secret));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let store = Store::open(&config.data_dir)?;
+    let secret = secret::load(&config.data_dir, config.secret.as_deref())?;
+    Ok((store, secret))
 }

@@ -123,6 +123,7 @@ async fn render(state: &AppState) -> Response {
     );
     let _ = writeln!(out, "guestlist_revocations_total {}", get(&m.revocations));
     writer(&mut out, state);
+    shared(&mut out, state);
     let mut response = Response::new(out.into());
     response.headers_mut().insert(
         warp::http::header::CONTENT_TYPE,
@@ -181,7 +182,9 @@ fn traffic(out: &mut String, state: &AppState) {
 /// The group-commit writer: batch sizes as a histogram (its buckets are
 /// 1, 2–4, 5–16, 17–64, 65+) and the time spent committing.
 fn writer(out: &mut String, state: &AppState) {
-    let w = state.guests.store().writer_stats();
+    let Some(w) = state.guests.store().writer_stats() else {
+        return;
+    };
     family(
         out,
         "guestlist_group_commit_batch_size",
@@ -225,4 +228,40 @@ fn writer(out: &mut String, state: &AppState) {
         "guestlist_group_commit_failed_total {}",
         get(&w.failed_batches)
     );
+}
+
+/// A shared store's stream, as this node follows it.
+fn shared(out: &mut String, state: &AppState) {
+    let Some(link) = state.gate.link() else {
+        return;
+    };
+    let m = &state.metrics;
+    for (name, help, value) in [
+        (
+            "guestlist_feed_events_total",
+            "Changes of other nodes applied from the stream.",
+            get(&m.feed_events),
+        ),
+        (
+            "guestlist_feed_gaps_total",
+            "Gaps in the stream: the whole cache forgotten.",
+            get(&m.feed_gaps),
+        ),
+        (
+            "guestlist_feed_errors_total",
+            "Failed reads of the stream (Redis errors on its connection).",
+            get(&m.feed_errors),
+        ),
+    ] {
+        family(out, name, "counter", help);
+        let _ = writeln!(out, "{name} {value}");
+    }
+    family(
+        out,
+        "guestlist_cache_trusted_seconds",
+        "gauge",
+        "How long the cache stays trusted without news (negative: untrusted since).",
+    );
+    let margin = link.margin_ms() as f64 / 1e3;
+    let _ = writeln!(out, "guestlist_cache_trusted_seconds {margin}");
 }

@@ -48,13 +48,15 @@ fn demo(
         .boxed()
 }
 
-/// GET /healthz: 200 while the store takes writes.
+/// GET /healthz: 200 while the store takes writes and, with a shared
+/// store, while this node's cache is within its staleness bound.
 pub fn healthz(state: &AppState) -> Route {
     warp::path!("healthz")
         .and(warp::get())
         .and(with_state(state.clone()))
         .then(|state: AppState| async move {
-            if state.guests.store().healthy().await {
+            let fresh = state.gate.link().is_none_or(|link| link.is_fresh());
+            if fresh && state.guests.store().healthy().await {
                 json_response(StatusCode::OK, &serde_json::json!({ "status": "ok" }))
             } else {
                 json_response(

@@ -10,9 +10,14 @@
 //! generation is rechecked against the database on its next use. That
 //! keeps the hit path O(1) and closes the race in which a cache fill that
 //! read the database before the commit would bring the token back.
+//!
+//! With a shared store, [`Freshness`] bounds how long entries are trusted
+//! without hearing from the other nodes.
 
+mod freshness;
 mod tokens;
 mod users;
 
+pub use freshness::Freshness;
 pub use tokens::{Cached, LiveToken, TokenCache};
 pub use users::{LiveUser, UserRegistry};

@@ -19,6 +19,8 @@ pub struct LiveToken {
     pub user: Arc<LiveUser>,
     /// The user's generation when the entry was checked against the database.
     pub generation: u64,
+    /// The freshness epoch when it was checked (see `Freshness`).
+    pub epoch: u64,
     pub expires_at: u64,
     /// Unix seconds of the last request, kept here and written in batches.
     pub last_used_at: AtomicU64,
@@ -31,7 +33,7 @@ impl LiveToken {
         jti: String,
         fingerprint: u64,
         user: Arc<LiveUser>,
-        generation: u64,
+        (generation, epoch): (u64, u64),
         expires_at: u64,
         used: u64,
     ) -> Self {
@@ -40,6 +42,7 @@ impl LiveToken {
             fingerprint,
             user,
             generation,
+            epoch,
             expires_at,
             last_used_at: AtomicU64::new(used),
             flushed_used_at: AtomicU64::new(used),

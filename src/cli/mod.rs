@@ -100,6 +100,21 @@ struct Options {
         global = true
     )]
     max_login_failures_per_device: u32,
+    /// Where the guest list lives: "embedded" (the data folder) or a Redis
+    /// URL shared by several nodes: redis://[user:password@]host:port/db,
+    /// rediss://…, redis+unix:///path
+    #[arg(long, env = "GUESTLIST_STORE", default_value = defaults::STORE, global = true)]
+    store: String,
+    /// Prefix of every key in a shared Redis (several deployments in one)
+    #[arg(long, env = "GUESTLIST_REDIS_PREFIX", default_value = defaults::REDIS_PREFIX, global = true)]
+    redis_prefix: String,
+    /// With Redis: how long a node trusts its cache without news of the others
+    #[arg(long, env = "GUESTLIST_MAX_STALENESS", default_value = defaults::MAX_STALENESS,
+          value_parser = crate::config::parse_staleness, global = true)]
+    max_staleness: Duration,
+    /// With Redis: start even though it may lose acknowledged revocations
+    #[arg(long, env = "GUESTLIST_ACCEPT_WEAK_DURABILITY", global = true)]
+    accept_weak_durability: bool,
     /// Log format on stderr
     #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::default(), global = true)]
     log_format: LogFormat,
@@ -172,6 +187,29 @@ impl From<crate::usecases::Error> for Failure {
     fn from(err: crate::usecases::Error) -> Failure {
         offline::refused(err, "")
     }
+}
+
+/// `--store`: the embedded database, or the settings of a shared Redis.
+fn shared_store(
+    url: &str,
+    prefix: String,
+    accept_weak_durability: bool,
+) -> Result<Option<crate::store::SharedSettings>, Failure> {
+    let url = url.trim();
+    if url.is_empty() || url == defaults::STORE {
+        return Ok(None);
+    }
+    let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
+    if !redis.iter().any(|scheme| url.starts_with(scheme)) {
+        return Err(Failure::usage(
+            "--store must be \"embedded\" or a redis://, rediss:// or redis+unix:// URL",
+        ));
+    }
+    Ok(Some(crate::store::SharedSettings {
+        url: url.to_owned(),
+        prefix,
+        accept_weak_durability,
+    }))
 }
 
 fn parse_origin(text: &str) -> Result<String, String> {
@@ -271,6 +309,8 @@ impl Options {
             use std::os::unix::ffi::OsStringExt;
             config.secret = Some(secret.into_vec());
         }
+        config.max_staleness = self.max_staleness;
+        config.shared = shared_store(&self.store, self.redis_prefix, self.accept_weak_durability)?;
         Ok(config)
     }
 }
@@ -281,7 +321,7 @@ fn serve(config: Config) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::other(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let state = crate::AppState::open(&config).map_err(Failure::other)?;
+        let state = crate::AppState::open(&config).await.map_err(Failure::other)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -1,6 +1,7 @@
-//! Shared by the offline commands: opening the guest list with its use
-//! cases, running them to completion, turning their errors into one line,
-//! printing.
+//! Shared by the administration commands: opening the guest list with its
+//! use cases, running them to completion, turning their errors into one
+//! line, printing. On the embedded database they run offline (the server
+//! holds the file); on a shared store, while the servers run.
 
 use std::fmt::Display;
 use std::fs::OpenOptions;
@@ -29,7 +30,7 @@ impl Offline {
     /// store's "in use by another guestlist process" message.
     pub fn open_existing(config: &Config) -> Result<Offline, Failure> {
         let path = config.data_dir.join(store::DB_FILE);
-        if !path.is_file() {
+        if config.shared.is_none() && !path.is_file() {
             return Err(Failure::other(format!(
                 "no database at {} (check --data-dir)",
                 path.display()
@@ -40,6 +41,9 @@ impl Offline {
 
     /// Opens the database of `config`, creating the folder and the file.
     pub fn open_or_create(config: &Config) -> Result<Offline, Failure> {
+        if config.shared.is_some() {
+            return Offline::open(config);
+        }
         std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             Failure::other(format!(
                 "cannot create the data folder {}: {e}",
@@ -49,12 +53,20 @@ impl Offline {
         Offline::open(config)
     }
 
+    /// A shared store is used while servers run: the changes reach them
+    /// through its stream. Its blocking reads need a runtime that drives
+    /// itself, hence one worker thread rather than the current thread.
     fn open(config: &Config) -> Result<Offline, Failure> {
-        let store = Store::open(&config.data_dir).map_err(Failure::other)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|e| Failure::other(format!("cannot start the runtime: {e}")))?;
+        let store = match &config.shared {
+            Some(shared) => runtime.block_on(Store::connect(shared)),
+            None => Store::open(&config.data_dir),
+        };
+        let store = store.map_err(Failure::other)?;
         Ok(Offline {
             guests: GuestList::offline(store, config),
             runtime,

@@ -46,6 +46,20 @@ pub enum StoreError {
     WriterGone,
     #[error("a database task failed")]
     TaskFailed,
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error(
+        "Redis may lose acknowledged revocations ({0}); set appendonly yes, appendfsync always and maxmemory-policy noeviction, or pass --accept-weak-durability"
+    )]
+    WeakDurability(String),
+    #[error(
+        "this node's signing secret differs from the one the other nodes use (compare GUESTLIST_SECRET on every node)"
+    )]
+    SecretMismatch,
+    #[error("a stored record is corrupt: {0}")]
+    Corrupt(String),
+    #[error("the OS random generator failed: {0}")]
+    Random(String),
 }
 
 impl StoreError {

@@ -2,9 +2,10 @@
 //! entries, taking and returning the records of [`records`].
 //!
 //! Nothing of an engine leaves this module: no transaction, table or
-//! connection. Today there is one engine, [`embedded`] (redb in the data
-//! folder, behind a group-commit writer); a second one (Redis) becomes a
-//! second variant of [`Engine`] implementing the same operations.
+//! connection. Two engines implement the same operations: [`embedded`]
+//! (redb in the data folder, behind a group-commit writer; one process) and
+//! [`shared`] (one Redis primary that several nodes use, each operation one
+//! Lua call that also announces its change on a stream; see [`Feed`]).
 //!
 //! # What every engine guarantees
 //!
@@ -19,6 +20,9 @@
 //! - **Refusals are values**: a well-formed write that cannot happen (a
 //!   taken name, an unknown user) answers `Ok(Err(Refusal))` and changes
 //!   nothing; `Err(StoreError)` means the engine itself failed.
+//! - **Every change a cache must learn of is announced** in the same unit
+//!   as the change (a shared engine's stream; the embedded engine has one
+//!   process, whose use cases tell its cache themselves).
 //! - **Reads see committed state only**, and the reads of a check are made
 //!   in the order the cache depends on: the caller reads its in-memory
 //!   generation of the user first, then [`Store::token_now`], so a
@@ -32,10 +36,12 @@ mod embedded;
 mod error;
 pub mod export;
 mod records;
+mod shared;
 
 use std::path::Path;
 
 pub use embedded::{DB_FILE, FULL_CHECK_MAX_BYTES, WriterStats};
+pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
 pub use error::StoreError;
 pub use records::{
     Cap, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey, UserRecord, fold,
@@ -52,6 +58,7 @@ pub struct Store {
 #[derive(Clone)]
 enum Engine {
     Embedded(embedded::Embedded),
+    Shared(shared::Shared),
 }
 
 /// Runs the same call on whichever engine is open.
@@ -59,6 +66,7 @@ macro_rules! on_engine {
     ($store:expr, $db:ident => $call:expr) => {
         match &$store.engine {
             Engine::Embedded($db) => $call,
+            Engine::Shared($db) => $call,
         }
     };
 }
@@ -72,6 +80,36 @@ impl Store {
         Ok(Store { engine })
     }
 
+    /// Connects to the shared engine (Redis) that several nodes use.
+    pub async fn connect(settings: &SharedSettings) -> Result<Store, StoreError> {
+        let engine = Engine::Shared(shared::Shared::connect(settings).await?);
+        Ok(Store { engine })
+    }
+
+    /// Whether several nodes may share this store (their caches then follow
+    /// its [`Feed`]).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.engine, Engine::Shared(_))
+    }
+
+    /// A reader of the changes every node makes, for a shared store;
+    /// `block` is how long one read waits for news.
+    pub fn feed(&self, block: std::time::Duration) -> Option<Feed> {
+        match &self.engine {
+            Engine::Embedded(_) => None,
+            Engine::Shared(db) => Some(db.feed(block)),
+        }
+    }
+
+    /// Refuses to go on if other nodes of a shared store sign with another
+    /// secret (compared by a keyed fingerprint, never the secret).
+    pub async fn agree_on_secret(&self, fingerprint: &str) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Embedded(_) => Ok(()),
+            Engine::Shared(db) => db.agree_on_secret(fingerprint).await,
+        }
+    }
+
     /// Checksums every page of the embedded database in `data_dir`,
     /// whatever its size, without keeping it open (`guestlist check`).
     pub fn check(data_dir: &Path) -> Result<(), StoreError> {
@@ -80,7 +118,10 @@ impl Store {
 
     /// Where the data lives, for messages.
     pub fn location(&self) -> String {
-        on_engine!(self, db => db.path().display().to_string())
+        match &self.engine {
+            Engine::Embedded(db) => db.path().display().to_string(),
+            Engine::Shared(db) => db.location(),
+        }
     }
 
     // --- users -----------------------------------------------------------
@@ -251,9 +292,9 @@ impl Store {
         on_engine!(self, db => db.flush_last_used(used).await)
     }
 
-    /// Removes up to `limit` entries expired at `now`; answers their owners.
-    pub async fn purge_expired(&self, now: u64, limit: usize) -> Result<Vec<String>, StoreError> {
-        on_engine!(self, db => db.purge_expired(now, limit).await)
+    /// Removes up to `limit` entries expired at `now`; answers how many.
+    pub async fn purge_expired(&self, now: u64, limit: usize) -> Result<usize, StoreError> {
+        on_engine!(self, db => db.purge_expired(now, limit).await.map(|gone| gone.len()))
     }
 
     /// Users and token entries stored.
@@ -266,9 +307,12 @@ impl Store {
         on_engine!(self, db => db.healthy().await)
     }
 
-    /// Group-commit figures, for metrics.
-    pub fn writer_stats(&self) -> &WriterStats {
-        on_engine!(self, db => db.writer_stats())
+    /// Group-commit figures of the embedded engine, for metrics.
+    pub fn writer_stats(&self) -> Option<&WriterStats> {
+        match &self.engine {
+            Engine::Embedded(db) => Some(db.writer_stats()),
+            Engine::Shared(_) => None,
+        }
     }
 
     // --- transfer --------------------------------------------------------

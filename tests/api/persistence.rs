@@ -82,7 +82,7 @@ async fn the_generated_secret_is_private_and_reused_after_a_restart() {
 async fn a_second_state_on_a_folder_in_use_is_refused_as_locked() {
     let app = spawn().await;
     let user = app.user_session("tom").await;
-    let refused = AppState::open(&Config::for_tests(app.dir.path()));
+    let refused = AppState::open(&Config::for_tests(app.dir.path())).await;
     assert!(refused_as_locked(&refused), "{:?}", refused.err());
     expect_text(app.need_login(&user.token).await, NEED_LOGIN_TEXT).await;
 }
@@ -95,7 +95,7 @@ async fn the_data_folder_can_be_opened_again_as_soon_as_the_server_has_returned(
         let app = spawn().await;
         app.user_session(&format!("una{round}")).await;
         let dir = app.stop().await;
-        let reopened = AppState::open(&Config::for_tests(dir.path()));
+        let reopened = AppState::open(&Config::for_tests(dir.path())).await;
         assert!(reopened.is_ok(), "round {round}: {:?}", reopened.err());
     }
 }

@@ -48,7 +48,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 
 /// A server on `dir` (which may hold a database from an earlier server).
 pub async fn spawn_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> TestApp {
-    let state = open(&dir, tweak);
+    let state = open(&dir, tweak).await;
     serve(dir, state).await
 }
 
@@ -60,15 +60,15 @@ pub async fn spawn_with_admin() -> TestApp {
 /// As `spawn_with_admin`, with settings `tweak` changes.
 pub async fn spawn_with_admin_and(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let state = open(&dir, tweak);
+    let state = open(&dir, tweak).await;
     seed_admin(&state, ADMIN_NAME, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     serve(dir, state).await
 }
 
-fn open(dir: &TempDir, tweak: impl FnOnce(&mut Config)) -> AppState {
+async fn open(dir: &TempDir, tweak: impl FnOnce(&mut Config)) -> AppState {
     let mut config = Config::for_tests(dir.path());
     tweak(&mut config);
-    AppState::open(&config).expect("the state opens")
+    AppState::open(&config).await.expect("the state opens")
 }
 
 async fn serve(dir: TempDir, state: AppState) -> TestApp {
