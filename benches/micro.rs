@@ -20,7 +20,9 @@ fn state_with_token(
 ) -> (AppState, String, String) {
     let mut config = Config::for_tests(dir);
     config.secret = Some(SECRET.to_vec());
-    let state = runtime.block_on(AppState::open(&config)).expect("the state opens");
+    let state = runtime
+        .block_on(AppState::open(&config))
+        .expect("the state opens");
     let keys = Keys::new(SECRET).unwrap();
     let mut out = Vec::new();
     let ttl = Duration::from_secs(3600);

@@ -130,9 +130,7 @@ impl Gate {
             Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
             Cached::Live(live) if live.is_stale() => None,
             // Not heard from the other nodes within the bound: ask the store.
-            Cached::Live(live) if self.link.as_ref().is_some_and(|l| !l.trusts(live.epoch)) => {
-                None
-            }
+            Cached::Live(live) if self.link.as_ref().is_some_and(|l| !l.trusts(live.epoch)) => None,
             Cached::Live(live) => {
                 self.stats.hits.fetch_add(1, Relaxed);
                 live.touch(now);

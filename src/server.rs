@@ -189,7 +189,9 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_answers_500_and_the_server_lives_on() {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::open(&crate::Config::for_tests(dir.path())).await.unwrap();
+        let state = AppState::open(&crate::Config::for_tests(dir.path()))
+            .await
+            .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(serve(listener, routes_with_a_panic(), state));

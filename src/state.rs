@@ -4,12 +4,12 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::auth::{self, jwt::Keys};
+use crate::cache::Freshness;
 use crate::config::Config;
 use crate::gate::Gate;
 use crate::metrics::Metrics;
 use crate::secret::{self, SecretError};
 use crate::store::{Store, StoreError};
-use crate::cache::Freshness;
 use crate::usecases::GuestList;
 
 /// Why the server cannot start.
@@ -82,7 +82,10 @@ impl AppState {
 /// before this one signed with it too.
 async fn open_store(config: &Config) -> Result<(Store, Vec<u8>), StartError> {
     if let Some(shared) = &config.shared {
-        let secret = config.secret.clone().ok_or(StartError::SharedSecretMissing)?;
+        let secret = config
+            .secret
+            .clone()
+            .ok_or(StartError::SharedSecretMissing)?;
         let secret = secret::check(secret)?;
         let store = Store::connect(shared).await?;
         store.agree_on_secret(&secret::fingerprint(&secret)).await?;

@@ -99,6 +99,9 @@ mod tests {
         link.lost();
         assert!(!link.trusts(1));
         link.confirmed(Instant::now() - Duration::from_millis(300));
-        assert!(!link.trusts(1), "a read older than the bound proves nothing now");
+        assert!(
+            !link.trusts(1),
+            "a read older than the bound proves nothing now"
+        );
     }
 }

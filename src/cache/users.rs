@@ -97,10 +97,7 @@ impl UserRegistry {
     /// After a gap in what the node heard: users are loaded afresh (the
     /// entries that point at the old ones are stale by their epoch).
     pub fn forget_all(&self) {
-        self.users
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     fn live(&self, id: &str) -> Option<Arc<LiveUser>> {

@@ -321,7 +321,9 @@ fn serve(config: Config) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::other(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
-        let state = crate::AppState::open(&config).await.map_err(Failure::other)?;
+        let state = crate::AppState::open(&config)
+            .await
+            .map_err(Failure::other)?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| Failure::other(format!("cannot listen on {}: {e}", config.listen)))?;

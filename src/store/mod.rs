@@ -41,11 +41,11 @@ mod shared;
 use std::path::Path;
 
 pub use embedded::{DB_FILE, FULL_CHECK_MAX_BYTES, WriterStats};
-pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
 pub use error::StoreError;
 pub use records::{
     Cap, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey, UserRecord, fold,
 };
+pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
 
 use export::{Record, Rejected};
 

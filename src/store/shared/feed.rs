@@ -121,7 +121,10 @@ impl Feed {
 
     /// After a (re)connect: where to read from, and whether anything may
     /// have been missed since the last read.
-    async fn resync(&mut self, conn: &mut redis::aio::MultiplexedConnection) -> Result<bool, StoreError> {
+    async fn resync(
+        &mut self,
+        conn: &mut redis::aio::MultiplexedConnection,
+    ) -> Result<bool, StoreError> {
         let now = self.shared.position(conn).await?;
         let Some(known) = self.position.clone() else {
             self.position = Some(now);
@@ -150,7 +153,10 @@ impl Feed {
 
 impl Shared {
     /// The end of the stream now, with the counter and the incarnation.
-    async fn position(&self, conn: &mut redis::aio::MultiplexedConnection) -> Result<Position, StoreError> {
+    async fn position(
+        &self,
+        conn: &mut redis::aio::MultiplexedConnection,
+    ) -> Result<Position, StoreError> {
         let (incarnation, seq, last): (Option<String>, Option<u64>, StreamRangeReply) =
             redis::pipe()
                 .atomic()

@@ -66,10 +66,15 @@ impl Shared {
 
     async fn id_named(&self, username: &str) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn();
-        Ok(conn.get(self.key(&format!("un:{}", fold(username)))).await?)
+        Ok(conn
+            .get(self.key(&format!("un:{}", fold(username))))
+            .await?)
     }
 
-    pub(crate) async fn user_named(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    pub(crate) async fn user_named(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
         match self.id_named(username).await? {
             Some(id) => self.user(&id).await,
             None => Ok(None),
@@ -237,8 +242,17 @@ impl Shared {
         Ok(holders.ok_or(Refusal::NoSuchRole))
     }
 
-    pub(crate) async fn grant_role(&self, username: &str, role: &str, granted: bool) -> Outcome<String> {
-        let args = [fold(username), role.to_owned(), u8::from(granted).to_string()];
+    pub(crate) async fn grant_role(
+        &self,
+        username: &str,
+        role: &str,
+        granted: bool,
+    ) -> Outcome<String> {
+        let args = [
+            fold(username),
+            role.to_owned(),
+            u8::from(granted).to_string(),
+        ];
         let answer: redis::Value = self.call("grant_role", &args).await?;
         granted_to(answer)
     }
@@ -249,7 +263,12 @@ impl Shared {
         new_user: Option<UserRecord>,
         username: &str,
     ) -> Outcome<String> {
-        let mut args = vec![role.name, role.description, role.created_at.to_string(), fold(username)];
+        let mut args = vec![
+            role.name,
+            role.description,
+            role.created_at.to_string(),
+            fold(username),
+        ];
         if let Some(user) = &new_user {
             args.extend(sign_up_args(user));
         }

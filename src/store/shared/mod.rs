@@ -199,7 +199,10 @@ impl Shared {
     }
 
     /// A dedicated connection for the feed: `XREAD BLOCK` holds it.
-    async fn dedicated(&self, block: Duration) -> Result<redis::aio::MultiplexedConnection, StoreError> {
+    async fn dedicated(
+        &self,
+        block: Duration,
+    ) -> Result<redis::aio::MultiplexedConnection, StoreError> {
         let config = AsyncConnectionConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(block + RESPONSE_TIMEOUT));

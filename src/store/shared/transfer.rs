@@ -24,7 +24,7 @@ impl Shared {
     ) -> Result<(), E> {
         emit(Record::Header { version: VERSION })?;
         let mut records = 0u64;
-        let mut counted = |record| {
+        let mut counted = |record: Record| {
             records += 1;
             emit(record)
         };
@@ -48,7 +48,6 @@ impl Shared {
                 }
             }
         }
-        drop(counted);
         emit(Record::End { records })
     }
 
@@ -57,7 +56,9 @@ impl Shared {
         let mut users = Vec::new();
         let mut start = 0;
         loop {
-            let ids: Vec<String> = conn.zrange(self.key("users"), start, start + PAGE - 1).await?;
+            let ids: Vec<String> = conn
+                .zrange(self.key("users"), start, start + PAGE - 1)
+                .await?;
             for id in &ids {
                 let fields: Fields = conn.hgetall(self.key(&format!("u:{id}"))).await?;
                 users.extend(user_of(&fields)?);
@@ -69,7 +70,10 @@ impl Shared {
         }
     }
 
-    pub(crate) async fn import(&self, records: Vec<Record>) -> Result<Result<u64, Rejected>, StoreError> {
+    pub(crate) async fn import(
+        &self,
+        records: Vec<Record>,
+    ) -> Result<Result<u64, Rejected>, StoreError> {
         let mut conn = self.conn();
         let (users, roles): (bool, bool) = redis::pipe()
             .exists(self.key("users"))
@@ -99,10 +103,13 @@ impl Shared {
             Record::User(user) => {
                 let key = self.key(&format!("u:{}", user.id));
                 let email_key = fold(&user.email);
-                pipe.hset_multiple(&key, &pairs(&user_fields(user))).ignore();
+                pipe.hset_multiple(&key, &pairs(&user_fields(user)))
+                    .ignore();
                 pipe.hset(&key, "email_key", &email_key).ignore();
-                pipe.set(self.key(&format!("un:{}", fold(&user.username))), &user.id).ignore();
-                pipe.set(self.key(&format!("ue:{email_key}")), &user.id).ignore();
+                pipe.set(self.key(&format!("un:{}", fold(&user.username))), &user.id)
+                    .ignore();
+                pipe.set(self.key(&format!("ue:{email_key}")), &user.id)
+                    .ignore();
                 pipe.zadd(self.key("users"), &user.id, 0).ignore();
             }
             Record::Role(role) => {
@@ -125,7 +132,8 @@ impl Shared {
             Record::Token(token) => {
                 let key = self.key(&format!("t:{}", token.jti));
                 let at = token.expires_at as i64;
-                pipe.hset_multiple(&key, &pairs(&token_fields(token))).ignore();
+                pipe.hset_multiple(&key, &pairs(&token_fields(token)))
+                    .ignore();
                 pipe.expire_at(&key, at).ignore();
                 pipe.zadd(self.key(&format!("ut:{}", token.user_id)), &token.jti, at)
                     .ignore();
