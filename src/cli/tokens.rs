@@ -84,6 +84,11 @@ fn mint(
     users: u64,
     out: Option<&Path>,
 ) -> Result<(), Failure> {
+    if config.shared.is_some() && config.secret.is_none() {
+        return Err(Failure::usage(
+            "with a shared store, mint signs with GUESTLIST_SECRET: set it as on the nodes",
+        ));
+    }
     let secret =
         crate::secret::load(&config.data_dir, config.secret.as_deref()).map_err(Failure::other)?;
     let keys = Keys::new(&secret).map_err(Failure::other)?;

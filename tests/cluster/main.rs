@@ -9,6 +9,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod commands;
 mod failures;
 mod nodes;
 mod revocations;
