@@ -9,6 +9,10 @@
 # Each binary gets its own data folder with one minted token. Routes: GET /
 # (nothing checked), GET /need_login and GET /api/v1/verify with the cached
 # token. Needs wrk (Debian: apt-get install wrk).
+#
+# AB_STORE_A / AB_STORE_B: a `--store` URL for that side (a shared Redis;
+# GUESTLIST_SECRET must then be set), to compare a Redis-backed node with
+# an embedded one.
 set -euo pipefail
 A=$1 B=$2 ROUNDS=${3:-7} SECS=${4:-3}
 command -v wrk >/dev/null || { echo "ab.sh: wrk is not installed" >&2; exit 1; }
@@ -16,12 +20,12 @@ WORK=$(mktemp -d)
 PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-start() { # name binary -> prints base URL; token in $WORK/name.token
-    local name=$1 bin=$2 dir=$WORK/$1
+start() { # name binary [store] -> prints base URL; token in $WORK/name.token
+    local name=$1 bin=$2 dir=$WORK/$1 store=${3:-embedded}
     mkdir -p "$dir"
-    "$bin" --data-dir "$dir" reset-db --yes >/dev/null
-    "$bin" --data-dir "$dir" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
-    "$bin" --data-dir "$dir" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
+    "$bin" --data-dir "$dir" --store "$store" reset-db --yes >/dev/null
+    "$bin" --data-dir "$dir" --store "$store" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
+    "$bin" --data-dir "$dir" --store "$store" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
     PIDS+=($!)
     for _ in $(seq 100); do
         grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
@@ -37,8 +41,8 @@ rate() { # url token -> requests per second
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-URL_A=$(start a "$A")
-URL_B=$(start b "$B")
+URL_A=$(start a "$A" "${AB_STORE_A:-embedded}")
+URL_B=$(start b "$B" "${AB_STORE_B:-embedded}")
 TOKEN_A=$(cat "$WORK/a.token")
 TOKEN_B=$(cat "$WORK/b.token")
 for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
