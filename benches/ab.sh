@@ -21,11 +21,13 @@ PIDS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 start() { # name binary [store] -> prints base URL; token in $WORK/name.token
-    local name=$1 bin=$2 dir=$WORK/$1 store=${3:-embedded}
+    local name=$1 bin=$2 dir=$WORK/$1 store=${3:-}
+    local args=(--data-dir "$dir")
+    [ -n "$store" ] && args+=(--store "$store")  # older binaries lack --store
     mkdir -p "$dir"
-    "$bin" --data-dir "$dir" --store "$store" reset-db --yes >/dev/null
-    "$bin" --data-dir "$dir" --store "$store" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
-    "$bin" --data-dir "$dir" --store "$store" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
+    "$bin" "${args[@]}" reset-db --yes >/dev/null
+    "$bin" "${args[@]}" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
+    "$bin" "${args[@]}" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
     PIDS+=($!)
     for _ in $(seq 100); do
         grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
@@ -41,8 +43,8 @@ rate() { # url token -> requests per second
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-URL_A=$(start a "$A" "${AB_STORE_A:-embedded}")
-URL_B=$(start b "$B" "${AB_STORE_B:-embedded}")
+URL_A=$(start a "$A" "${AB_STORE_A:-}")
+URL_B=$(start b "$B" "${AB_STORE_B:-}")
 TOKEN_A=$(cat "$WORK/a.token")
 TOKEN_B=$(cat "$WORK/b.token")
 for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
