@@ -17,8 +17,8 @@ set -euo pipefail
 A=$1 B=$2 ROUNDS=${3:-7} SECS=${4:-3}
 command -v wrk >/dev/null || { echo "ab.sh: wrk is not installed" >&2; exit 1; }
 WORK=$(mktemp -d)
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# start() runs in a command substitution (a subshell): pids go to files.
+trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 start() { # name binary [store] -> prints base URL; token in $WORK/name.token
     local name=$1 bin=$2 dir=$WORK/$1 store=${3:-}
@@ -28,7 +28,7 @@ start() { # name binary [store] -> prints base URL; token in $WORK/name.token
     "$bin" "${args[@]}" reset-db --yes >/dev/null
     "$bin" "${args[@]}" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
     "$bin" "${args[@]}" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
-    PIDS+=($!)
+    echo $! >"$WORK/$name.pid"
     for _ in $(seq 100); do
         grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
         sleep 0.05
