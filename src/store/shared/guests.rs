@@ -81,10 +81,6 @@ impl Shared {
         }
     }
 
-    pub(crate) fn user_named_now(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.now(self.user_named(username))
-    }
-
     pub(crate) async fn user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
         self.user_via(self.conn(), user_id).await
     }
@@ -96,10 +92,6 @@ impl Shared {
     ) -> Result<Option<UserRecord>, StoreError> {
         let fields: Fields = conn.hgetall(self.key(&format!("u:{user_id}"))).await?;
         user_of(&fields)
-    }
-
-    pub(crate) fn user_now(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.now(self.user(user_id))
     }
 
     pub(super) async fn roles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
@@ -114,24 +106,6 @@ impl Shared {
         let mut roles: Vec<String> = conn.smembers(self.key(&format!("ur:{user_id}"))).await?;
         roles.sort();
         Ok(roles)
-    }
-
-    /// A check's read: on the connection that gives up soon.
-    pub(crate) fn identity_now(
-        &self,
-        user_id: &str,
-    ) -> Result<Option<(String, Vec<String>)>, StoreError> {
-        self.now(async {
-            let Some(user) = self.user_via(self.check_conn(), user_id).await? else {
-                return Ok(None);
-            };
-            let roles = self.roles_via(self.check_conn(), user_id).await?;
-            Ok(Some((user.username, roles)))
-        })
-    }
-
-    pub(crate) fn roles_of_now(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        self.now(self.roles_via(self.check_conn(), user_id))
     }
 
     pub(crate) async fn user_entry(&self, who: UserKey) -> Result<Option<UserEntry>, StoreError> {

@@ -8,10 +8,11 @@
 //! the same call: there is no moment when it is committed but not
 //! announced. [`feed`] reads that stream for a node.
 //!
-//! Blocking `*_now` operations run the async ones on the runtime that
-//! opened the engine; call them from blocking threads only (as the gate's
-//! miss path and the login's bcrypt slot do).
+//! The blocking `*_now` reads of a check use synchronous connections
+//! ([`checks`]); the blocking export runs the async reads on the runtime
+//! that opened the engine, from a thread that holds no lock.
 
+mod checks;
 mod feed;
 mod guests;
 mod records;
@@ -53,8 +54,8 @@ pub(super) struct Shared {
 struct Inner {
     client: Client,
     conn: ConnectionManager,
-    /// For the reads of a check (see [`CHECK_TIMEOUT`]).
-    checks: ConnectionManager,
+    /// Synchronous connections for the blocking reads of a check.
+    checks: checks::Checks,
     prefix: String,
     script: Script,
     runtime: tokio::runtime::Handle,
@@ -67,13 +68,12 @@ impl Shared {
     pub(super) async fn connect(settings: &Settings) -> Result<Shared, StoreError> {
         let client = Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
         let conn = manager(&client, RESPONSE_TIMEOUT).await?;
-        let checks = manager(&client, CHECK_TIMEOUT).await?;
         let shared = Shared {
             inner: Arc::new(Inner {
                 url_shown: shown(&settings.url),
                 client,
                 conn,
-                checks,
+                checks: checks::Checks::default(),
                 prefix: settings.prefix.clone(),
                 script: Script::new(include_str!("guestlist.lua")),
                 runtime: tokio::runtime::Handle::current(),
@@ -94,10 +94,6 @@ impl Shared {
         self.inner.conn.clone()
     }
 
-    /// The connection of the blocking `*_now` reads: a check's.
-    fn check_conn(&self) -> ConnectionManager {
-        self.inner.checks.clone()
-    }
 
     fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.inner.prefix)

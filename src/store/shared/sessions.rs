@@ -49,15 +49,6 @@ impl Shared {
         token_of(&fields)
     }
 
-    /// A check's read: on the connection that gives up soon.
-    pub(crate) fn token_now(&self, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
-        self.now(async {
-            let mut conn = self.check_conn();
-            let fields: Fields = conn.hgetall(self.key(&format!("t:{jti}"))).await?;
-            token_of(&fields)
-        })
-    }
-
     async fn live_jtis(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn();
         let key = self.key(&format!("ut:{user_id}"));
