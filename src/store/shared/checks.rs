@@ -14,7 +14,7 @@ use std::sync::{Mutex, PoisonError};
 use redis::{Client, Connection};
 
 use super::records::{Fields, token_of, user_of};
-use super::{CHECK_TIMEOUT, CONNECT_TIMEOUT, Shared};
+use super::{CHECK_TIMEOUT, Shared};
 use crate::store::{StoreError, TokenRecord, UserRecord, fold};
 
 /// Connections kept for reuse; more are opened when all are busy.
@@ -50,8 +50,10 @@ impl Checks {
     }
 }
 
+/// Connecting waits no longer than a read: a Redis that does not answer
+/// (stopped, overloaded) must cost a check `CHECK_TIMEOUT`, not more.
 fn open(client: &Client) -> Result<Connection, StoreError> {
-    let conn = client.get_connection_with_timeout(CONNECT_TIMEOUT)?;
+    let conn = client.get_connection_with_timeout(CHECK_TIMEOUT)?;
     conn.set_read_timeout(Some(CHECK_TIMEOUT))?;
     conn.set_write_timeout(Some(CHECK_TIMEOUT))?;
     Ok(conn)
