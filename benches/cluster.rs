@@ -46,7 +46,14 @@ fn redis(dir: &Path) -> (Process, String) {
         .arg(&socket)
         .arg("--dir")
         .arg(dir)
-        .args(["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server starts");
@@ -58,9 +65,12 @@ fn redis(dir: &Path) -> (Process, String) {
 
 fn guestlist(dir: &Path, url: &str) -> Command {
     let mut command = Command::new(BIN);
-    command
-        .env("GUESTLIST_SECRET", SECRET)
-        .args(["--data-dir", dir.to_str().unwrap(), "--store", url]);
+    command.env("GUESTLIST_SECRET", SECRET).args([
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--store",
+        url,
+    ]);
     command
 }
 
@@ -76,14 +86,25 @@ fn node(dir: &Path, url: &str) -> (Process, String) {
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let line = lines.next().expect("a line").expect("text");
     std::thread::spawn(move || lines.for_each(drop));
-    let base = line.trim().strip_prefix("listening on ").unwrap().to_owned();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
     (Process(child), base)
 }
 
 fn mint(dir: &Path, url: &str, count: usize) -> Vec<String> {
     let out = dir.join(format!("tokens-{count}.txt"));
     let status = guestlist(dir, url)
-        .args(["tokens", "mint", "--count", &count.to_string(), "--users", "64"])
+        .args([
+            "tokens",
+            "mint",
+            "--count",
+            &count.to_string(),
+            "--users",
+            "64",
+        ])
         .arg("--out")
         .arg(&out)
         .stderr(Stdio::null())
@@ -200,7 +221,11 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if Command::new("redis-server").arg("--version").output().is_err() {
+    if Command::new("redis-server")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         println!("cluster bench SKIPPED: redis-server is not installed");
         return;
     }

@@ -11,5 +11,6 @@ mod common;
 
 mod commands;
 mod failures;
+mod model;
 mod nodes;
 mod revocations;

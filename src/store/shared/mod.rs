@@ -94,7 +94,6 @@ impl Shared {
         self.inner.conn.clone()
     }
 
-
     fn key(&self, rest: &str) -> String {
         format!("{}{rest}", self.inner.prefix)
     }
