@@ -31,15 +31,24 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let Some(mut feed) = state.guests.store().feed(block_for(link.bound())) else {
         return;
     };
+    let mut failures = 0u32;
     loop {
         tokio::select! {
             read = feed.next() => match read {
-                Ok(batch) => apply(&gate, &state, batch).await,
+                Ok(batch) => {
+                    failures = 0;
+                    link.reached();
+                    apply(&gate, &state, batch).await;
+                }
                 Err(err) => {
-                    link.lost();
+                    link.lost(err.is_unanswered());
                     state.metrics.feed_failed();
-                    tracing::warn!(%err, "the change stream is unreadable; checks go to the store");
-                    tokio::time::sleep(RETRY).await;
+                    tracing::warn!(%err, "the change stream is unreadable; untrusted checks get 503");
+                    // Reconnect at once after one failure, then pause.
+                    failures += 1;
+                    if failures > 1 {
+                        tokio::time::sleep(RETRY).await;
+                    }
                 }
             },
             _ = stop.changed() => break,

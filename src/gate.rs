@@ -157,6 +157,11 @@ impl Gate {
         // makes the entry stale.
         let epoch = self.epoch();
         let trusted = self.link.as_ref().is_none_or(|l| l.is_fresh());
+        // The stream reader could not reach the store: asking it would
+        // only wait for a timeout before the same 503.
+        if !trusted && self.link.as_ref().is_some_and(|l| l.unreachable()) {
+            return Err(Denied::Unavailable);
+        }
         let found = tokio::task::spawn_blocking(move || look_up(&store, &users, &claims, trusted))
             .await
             .map_err(|_| StoreError::TaskFailed)

@@ -21,6 +21,8 @@ pub struct Freshness {
     fresh_until: AtomicU64,
     epoch: AtomicU64,
     bound: Duration,
+    /// The stream reader's last read failed: the store does not answer.
+    unreachable: std::sync::atomic::AtomicBool,
 }
 
 impl Freshness {
@@ -31,6 +33,7 @@ impl Freshness {
             fresh_until: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             bound,
+            unreachable: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -62,9 +65,24 @@ impl Freshness {
         self.fresh_until.fetch_max(until, Ordering::Release);
     }
 
-    /// The stream is gone: trust nothing until it is back.
-    pub fn lost(&self) {
+    /// The stream is gone: trust nothing until it is back. When the store
+    /// did not answer at all (`unanswered`), untrusted checks are refused
+    /// at once (503) instead of each waiting for the same timeout.
+    pub fn lost(&self, unanswered: bool) {
         self.fresh_until.store(0, Ordering::Release);
+        if unanswered {
+            self.unreachable.store(true, Ordering::Release);
+        }
+    }
+
+    /// A read of the stream succeeded.
+    pub fn reached(&self) {
+        self.unreachable.store(false, Ordering::Release);
+    }
+
+    /// Whether an untrusted check should be refused without asking.
+    pub fn unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Acquire)
     }
 
     /// Something may have been missed: every entry cached so far is stale.
@@ -96,8 +114,10 @@ mod tests {
         assert!(link.trusts(0));
         link.gap();
         assert!(!link.trusts(0) && link.trusts(1));
-        link.lost();
-        assert!(!link.trusts(1));
+        link.lost(false);
+        assert!(!link.trusts(1) && !link.unreachable());
+        link.lost(true);
+        assert!(link.unreachable());
         link.confirmed(Instant::now() - Duration::from_millis(300));
         assert!(
             !link.trusts(1),

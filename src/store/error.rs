@@ -63,6 +63,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the store did not answer at all (a timeout, a refused
+    /// connection), as opposed to a connection that was closed and can be
+    /// opened again at once.
+    pub fn is_unanswered(&self) -> bool {
+        match self {
+            StoreError::Redis(err) => err.is_timeout() || err.is_connection_refusal(),
+            _ => false,
+        }
+    }
+
     pub(crate) fn from_open(err: redb::DatabaseError, path: &Path) -> StoreError {
         let path = path.display().to_string();
         match err {

@@ -44,6 +44,8 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The reads of a check wait less: past the staleness bound a check that
 /// Redis cannot answer at once is a 503 soon, not seconds later.
 const CHECK_TIMEOUT: Duration = Duration::from_millis(200);
+/// How late past its block time a stream read may answer.
+const FEED_SLACK: Duration = Duration::from_millis(250);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
@@ -193,14 +195,16 @@ impl Shared {
             .is_ok()
     }
 
-    /// A dedicated connection for the feed: `XREAD BLOCK` holds it.
+    /// A dedicated connection for the feed: `XREAD BLOCK` holds it. A read
+    /// not answered within its block time plus [`FEED_SLACK`] means the
+    /// store does not answer (stopped, unreachable).
     async fn dedicated(
         &self,
         block: Duration,
     ) -> Result<redis::aio::MultiplexedConnection, StoreError> {
         let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(block + RESPONSE_TIMEOUT));
+            .set_connection_timeout(Some(CHECK_TIMEOUT))
+            .set_response_timeout(Some(block + FEED_SLACK));
         self.inner
             .client
             .get_multiplexed_async_connection_with_config(&config)
