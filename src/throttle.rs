@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use moka::sync::Cache;
 
 /// How long a successful (account, address) pair stays exempt.
-const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// The limits; see `Config` for the defaults and the flags.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +37,34 @@ pub struct Limits {
     pub per_device: u32,
     /// Entries per counter at most.
     pub capacity: u64,
+}
+
+impl Limits {
+    /// The windows of the device, address and account counters.
+    pub fn windows(&self) -> [Duration; 3] {
+        let device = (self.window / 4).max(Duration::from_secs(1));
+        [device, self.window, self.window]
+    }
+
+    /// The same decision as [`Throttle::admit`], on counts kept elsewhere
+    /// (a shared store, for every node).
+    pub fn judge(&self, counts: &crate::store::FailureCounts) -> Result<(), Throttled> {
+        let over = |(failures, left): (u32, Duration), limit: u32| {
+            (failures >= limit).then_some(Throttled {
+                retry_after: left.as_secs().max(1),
+            })
+        };
+        if let Some(throttled) = over(counts.device, self.per_device) {
+            return Err(throttled);
+        }
+        if let Some(throttled) = over(counts.address, self.per_address) {
+            return Err(throttled);
+        }
+        match counts.known {
+            true => Ok(()),
+            false => over(counts.account, self.per_account).map_or(Ok(()), Err),
+        }
+    }
 }
 
 /// Too many failures: try again after this many seconds.
@@ -96,6 +124,7 @@ impl Counter {
 
 /// The failed-login counters of a server.
 pub struct Throttle {
+    limits: Limits,
     account: Counter,
     address: Counter,
     device: Counter,
@@ -110,6 +139,7 @@ impl Throttle {
     pub fn new(limits: Limits) -> Throttle {
         let (window, capacity) = (limits.window, limits.capacity);
         Throttle {
+            limits,
             account: Counter::new(limits.per_account, window, capacity),
             address: Counter::new(limits.per_address, window, capacity),
             device: Counter::new(
@@ -122,6 +152,10 @@ impl Throttle {
                 .time_to_live(KNOWN_FOR)
                 .build(),
         }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// Before the password check: may this attempt go ahead?

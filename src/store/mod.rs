@@ -43,7 +43,8 @@ use std::path::Path;
 pub use embedded::{DB_FILE, FULL_CHECK_MAX_BYTES, WriterStats};
 pub use error::StoreError;
 pub use records::{
-    Cap, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey, UserRecord, fold,
+    Cap, FailureCounts, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey,
+    UserRecord, fold,
 };
 pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
 
@@ -312,6 +313,48 @@ impl Store {
         match &self.engine {
             Engine::Embedded(db) => Some(db.writer_stats()),
             Engine::Shared(_) => None,
+        }
+    }
+
+    // --- failed logins, shared by the nodes of a shared store -------------
+
+    /// The failure counters of an (account, address); `None` on the
+    /// embedded engine, whose single process counts in memory.
+    pub async fn login_failures(
+        &self,
+        account: &str,
+        address: &str,
+    ) -> Result<Option<FailureCounts>, StoreError> {
+        match &self.engine {
+            Engine::Embedded(_) => Ok(None),
+            Engine::Shared(db) => db.login_failures(account, address).await.map(Some),
+        }
+    }
+
+    /// Counts a failed login in the device, address and account windows.
+    pub async fn count_login_failure(
+        &self,
+        account: &str,
+        address: &str,
+        windows: [std::time::Duration; 3],
+    ) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Embedded(_) => Ok(()),
+            Engine::Shared(db) => db.count_login_failure(account, address, windows).await,
+        }
+    }
+
+    /// A right password: the device's counter starts afresh and the pair
+    /// is known for `known_for`.
+    pub async fn login_succeeded(
+        &self,
+        account: &str,
+        address: &str,
+        known_for: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Embedded(_) => Ok(()),
+            Engine::Shared(db) => db.login_succeeded(account, address, known_for).await,
         }
     }
 

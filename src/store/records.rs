@@ -97,3 +97,17 @@ pub struct Totals {
     pub users: u64,
     pub tokens: u64,
 }
+
+/// Failed logins counted in the current windows of a shared store, each
+/// with the time its window has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureCounts {
+    /// Of this account from this address.
+    pub device: (u32, std::time::Duration),
+    /// From this address, over all accounts.
+    pub address: (u32, std::time::Duration),
+    /// Of this account, from anywhere.
+    pub account: (u32, std::time::Duration),
+    /// Whether this account logged in from this address before.
+    pub known: bool,
+}

@@ -89,15 +89,11 @@ impl GuestList {
         required(&form.password, "password is empty")?;
         let description = describe_device(form.description, &client.user_agent)?;
         let account = fold(&form.username);
-        if let Err(throttled) = self.throttle.admit(&account, &client.ip) {
-            self.metrics.login_throttled();
-            return Err(Error::Throttled(throttled.retry_after));
-        }
+        self.admit_login(&account, &client.ip).await?;
         let verified = match self.check_password(form.username, form.password).await {
             Ok(Some(verified)) => verified,
             Ok(None) => {
-                self.throttle.failed(&account, &client.ip);
-                self.metrics.login_failed();
+                self.login_failed(&account, &client.ip).await?;
                 tracing::info!("login failed");
                 return Err(Error::InvalidLogin);
             }
@@ -108,7 +104,7 @@ impl GuestList {
                 return Err(err);
             }
         };
-        self.throttle.succeeded(&account, &client.ip);
+        self.login_passed(&account, &client.ip).await?;
         let issued = self.issue_token(verified, description, client).await?;
         self.metrics.login_succeeded();
         Ok(issued)

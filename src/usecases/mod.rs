@@ -18,6 +18,7 @@ mod accounts;
 mod admin;
 mod devices;
 mod error;
+mod limits;
 pub mod mint;
 mod views;
 

@@ -11,6 +11,7 @@ mod common;
 
 mod commands;
 mod failures;
+mod limits;
 mod model;
 mod nodes;
 mod revocations;

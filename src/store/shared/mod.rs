@@ -15,6 +15,7 @@
 mod checks;
 mod feed;
 mod guests;
+mod limits;
 mod records;
 mod sessions;
 mod transfer;

@@ -1,0 +1,46 @@
+//! The failed-login limits of a login: counted in memory on the embedded
+//! store (one process), and in the shared store when nodes share one, so
+//! an attacker's budget does not grow with the number of nodes.
+
+use super::{Error, GuestList};
+use crate::throttle::KNOWN_FOR;
+
+impl GuestList {
+    /// Before the password check: may this attempt go ahead?
+    pub(super) async fn admit_login(&self, account: &str, address: &str) -> Result<(), Error> {
+        let judged = match self.store.login_failures(account, address).await? {
+            Some(counts) => self.throttle.limits().judge(&counts),
+            None => self.throttle.admit(account, address),
+        };
+        judged.map_err(|throttled| {
+            self.metrics.login_throttled();
+            Error::Throttled(throttled.retry_after)
+        })
+    }
+
+    /// After a wrong password (or an unknown user).
+    pub(super) async fn login_failed(&self, account: &str, address: &str) -> Result<(), Error> {
+        self.metrics.login_failed();
+        if !self.store.is_shared() {
+            self.throttle.failed(account, address);
+            return Ok(());
+        }
+        let windows = self.throttle.limits().windows();
+        Ok(self
+            .store
+            .count_login_failure(account, address, windows)
+            .await?)
+    }
+
+    /// After a right password: this device is known and starts afresh.
+    pub(super) async fn login_passed(&self, account: &str, address: &str) -> Result<(), Error> {
+        if !self.store.is_shared() {
+            self.throttle.succeeded(account, address);
+            return Ok(());
+        }
+        Ok(self
+            .store
+            .login_succeeded(account, address, KNOWN_FOR)
+            .await?)
+    }
+}
