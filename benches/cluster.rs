@@ -76,11 +76,13 @@ fn guestlist(dir: &Path, url: &str) -> Command {
 
 fn node(dir: &Path, url: &str) -> (Process, String) {
     use std::io::BufRead;
+    std::fs::create_dir_all(dir).unwrap();
+    let log = std::fs::File::create(dir.join("node.log")).unwrap();
     let mut child = guestlist(dir, url)
         .args(["--listen", "127.0.0.1:0", "serve"])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("the node starts");
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
@@ -230,6 +232,7 @@ async fn main() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    println!("work folder (node logs): {}", dir.path().display());
     let (redis, url) = redis(dir.path());
     let dirs: Vec<PathBuf> = (0..2).map(|i| dir.path().join(format!("n{i}"))).collect();
     let (_a, a) = node(&dirs[0], &url);
