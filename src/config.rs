@@ -94,6 +94,17 @@ pub struct Config {
     pub max_login_failures_per_address: u32,
     /// Failed logins per (account, address) per quarter window.
     pub max_login_failures_per_device: u32,
+    /// The sign-in portal's session cookie is shared with this domain and
+    /// its subdomains; `None` keeps it host-only (`__Host-` prefix).
+    pub cookie_domain: Option<String>,
+    /// Hosts the portal may send a browser back to, besides the cookie
+    /// domain and its subdomains.
+    pub allowed_redirects: Vec<String>,
+    /// Where browsers reach the portal (`https://auth.example.com`), for
+    /// the redirects of `/api/v1/verify`; `None`: `/login` on the same host.
+    pub portal_url: Option<String>,
+    /// Cookies without `Secure` and plain-http return URLs: local testing only.
+    pub insecure_cookies: bool,
 }
 
 impl Config {
@@ -126,6 +137,10 @@ impl Config {
             max_login_failures_per_account: defaults::MAX_LOGIN_FAILURES_PER_ACCOUNT,
             max_login_failures_per_address: defaults::MAX_LOGIN_FAILURES_PER_ADDRESS,
             max_login_failures_per_device: defaults::MAX_LOGIN_FAILURES_PER_DEVICE,
+            cookie_domain: None,
+            allowed_redirects: Vec::new(),
+            portal_url: None,
+            insecure_cookies: false,
         }
     }
 
@@ -158,6 +173,33 @@ pub fn origin_ok(origin: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
+/// A host name as `--cookie-domain` and `--allowed-redirect` take it:
+/// lowercase letters, digits, `-` and `.`, without a leading dot.
+pub fn parse_host(text: &str) -> Result<String, String> {
+    let host = text.trim().trim_start_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-');
+    let chars_ok = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'));
+    if host.len() > 253 || !chars_ok || !host.split('.').all(label_ok) {
+        return Err(format!("{text:?} is not a host name like example.com"));
+    }
+    Ok(host)
+}
+
+/// The portal's public URL, `http(s)://host[:port][/path]`, kept without
+/// a trailing slash so paths can be appended.
+pub fn parse_portal_url(text: &str) -> Result<String, String> {
+    let refused = || format!("{text:?} is not a URL like https://auth.example.com");
+    let url = url::Url::parse(text.trim()).map_err(|_| refused())?;
+    let plain = url.username().is_empty() && url.password().is_none();
+    let bare = url.query().is_none() && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() || !plain || !bare {
+        return Err(refused());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +217,19 @@ mod tests {
         let config = Config::new("x");
         assert_eq!(config.token_ttl, Duration::from_secs(48 * 3600));
         assert_eq!(config.listen.port(), 3030);
+    }
+
+    #[test]
+    fn hosts_and_portal_urls() {
+        assert_eq!(parse_host(".Example.COM").unwrap(), "example.com");
+        for bad in ["", "a..b", "-a.b", "a b", "a/b", "a_b.c"] {
+            assert!(parse_host(bad).is_err(), "{bad}");
+        }
+        let url = parse_portal_url("https://auth.example.com/").unwrap();
+        assert_eq!(url, "https://auth.example.com");
+        for bad in ["auth.example.com", "ftp://x", "https://u@x", "https://x/?a"] {
+            assert!(parse_portal_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
