@@ -276,3 +276,20 @@ pub fn assets(_: &AppState) -> Route {
         })
         .boxed()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_page_may_post_on_to_the_domain_and_allowed_hosts_only() {
+        assert_eq!(login_csp(None, &[], false), CSP);
+        let csp = login_csp(Some("example.com"), &["partner.test".into()], false);
+        let sources = "form-action 'self' https://partner.test:* \
+            https://example.com:* https://*.example.com:*;";
+        assert!(csp.contains(sources), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        let insecure = login_csp(Some("example.com"), &[], true);
+        assert!(insecure.contains("http://*.example.com:*"), "{insecure}");
+    }
+}

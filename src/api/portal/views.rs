@@ -10,6 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use askama::Template;
 
 use super::agent;
+use crate::rules::DESCRIPTION_MAX;
 use crate::usecases::{Device, UserSummary};
 
 /// What the top bar shows to a signed-in visitor.
@@ -121,8 +122,8 @@ pub struct Moment {
 pub struct DeviceRow {
     pub id: String,
     pub name: String,
-    pub browser: String,
-    pub os: Option<&'static str>,
+    /// Browser and system, as "Firefox 133 on Linux".
+    pub kind: String,
     pub agent: String,
     pub address: String,
     pub created: Moment,
@@ -138,10 +139,20 @@ impl DeviceRow {
             true => "unknown".to_owned(),
             false => device.ip,
         };
+        // A login without a name is described by its user agent: the
+        // classified name reads better, and the raw string is shown anyway.
+        let kind = match named.os {
+            Some(os) => format!("{} on {os}", named.browser),
+            None => named.browser.clone(),
+        };
+        let described: String = device.user_agent.chars().take(DESCRIPTION_MAX).collect();
+        let name = match !described.is_empty() && device.description == described {
+            true => kind.clone(),
+            false => device.description,
+        };
         DeviceRow {
-            name: device.description,
-            browser: named.browser,
-            os: named.os,
+            name,
+            kind,
             agent: device.user_agent,
             address,
             created: moment(&device.created_at, now),
@@ -210,8 +221,12 @@ fn ago(secs: u64) -> String {
 fn ahead(secs: u64) -> String {
     match secs {
         0..3600 => format!("in {} min", secs.div_ceil(60)),
-        3600..172_800 => format!("in {} h", secs / 3600),
-        _ => format!("in {}", plural(secs / 86_400, "day", "").trim_end()),
+        3600..86_400 => format!("in {} h", secs / 3600),
+        // Rounded: a token of 48 h is "in 2 days" a minute after its birth.
+        _ => format!(
+            "in {}",
+            plural((secs + 43_200) / 86_400, "day", "").trim_end()
+        ),
     }
 }
 
