@@ -3,7 +3,7 @@
 use fantoccini::Locator;
 
 use crate::common::*;
-use crate::rig::{DOMAIN, Rig, programs};
+use crate::rig::{DOMAIN, Proxy, Rig, programs};
 
 const SCRIPT_NAME: &str = "<script>alert(1)</script>";
 const HOSTILE_AGENT: &str = "\"><img src=x onerror=alert(2)><script>alert(3)</script>";
@@ -11,7 +11,7 @@ const HOSTILE_AGENT: &str = "\"><img src=x onerror=alert(2)><script>alert(3)</sc
 #[tokio::test]
 async fn hostile_values_forged_forms_open_redirects_and_guessing_all_fail() {
     let Some(programs) = programs() else { return };
-    let rig = Rig::start(&programs).await;
+    let rig = Rig::start(&programs, Proxy::Nginx).await;
     rig.app.new_user("mallory").await;
     let planted = rig
         .app

@@ -4,7 +4,7 @@ use fantoccini::Locator;
 use serde_json::Value;
 
 use crate::common::*;
-use crate::rig::{Rig, programs};
+use crate::rig::{Proxy, Rig, programs};
 
 /// The id of the device described `description` in `token`'s list.
 async fn device_id(app: &TestApp, token: &str, description: &str) -> String {
@@ -18,7 +18,7 @@ async fn device_id(app: &TestApp, token: &str, description: &str) -> String {
 #[tokio::test]
 async fn a_browser_signs_in_through_the_proxy_and_is_a_device_like_any_other() {
     let Some(programs) = programs() else { return };
-    let rig = Rig::start(&programs).await;
+    let rig = Rig::start(&programs, Proxy::Nginx).await;
     rig.app.new_user("alice").await;
     let protected = rig.url("app", "/private/page?x=1&y=two");
 
@@ -100,6 +100,35 @@ async fn a_browser_signs_in_through_the_proxy_and_is_a_device_like_any_other() {
     // Signing out in the top bar ends this browser's session too.
     rig.click("form[action='/logout'] button").await;
     assert!(rig.text().await.contains("You have signed out."));
+    rig.open(&protected).await;
+    assert!(rig.at().await.starts_with(&rig.url("auth", "/login?rd=")));
+    rig.finish().await;
+}
+
+/// The same flow through Caddy's `forward_auth`, which passes guestlist's
+/// 302 on to the browser.
+#[tokio::test]
+async fn caddy_forward_auth_sends_browsers_to_the_portal_and_back() {
+    let Some(programs) = programs() else { return };
+    if !programs.has_caddy() {
+        return;
+    }
+    let rig = Rig::start(&programs, Proxy::Caddy).await;
+    rig.app.new_user("carol").await;
+    let protected = rig.url("app", "/docs/index.html?q=1");
+    rig.open(&protected).await;
+    let at = rig.at().await;
+    assert!(at.starts_with(&rig.url("auth", "/login?rd=")), "{at}");
+    rig.sign_in("carol", &password_of("carol"), Some("Caddy browser"))
+        .await;
+    assert_eq!(rig.at().await, protected);
+    assert!(rig.text().await.contains("upstream reached by [carol]"));
+    let api = rig.app.login_as_agent("carol", "curl/8.5.0", None).await;
+    let browser_id = device_id(&rig.app, &api.token, "Caddy browser").await;
+    assert_eq!(
+        rig.app.delete_token(&api.token, &browser_id).await.status(),
+        200
+    );
     rig.open(&protected).await;
     assert!(rig.at().await.starts_with(&rig.url("auth", "/login?rd=")));
     rig.finish().await;

@@ -40,6 +40,31 @@ pub struct Programs {
     chromedriver: PathBuf,
     nginx: PathBuf,
     openssl: PathBuf,
+    caddy: Option<PathBuf>,
+}
+
+/// The proxy in front of the portal and the app.
+pub enum Proxy {
+    /// `auth_request` + `error_page 401 = @login` (the README's snippet).
+    Nginx,
+    /// `forward_auth` (the README's Caddyfile).
+    Caddy,
+}
+
+impl Programs {
+    /// Whether Debian's `caddy` is here; a note when not (a failure under
+    /// `CI`: `.ci/run` installs it).
+    pub fn has_caddy(&self) -> bool {
+        if self.caddy.is_some() {
+            return true;
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "caddy is missing but CI is set"
+        );
+        eprintln!("skipped: caddy is not installed (CI would fail here)");
+        false
+    }
 }
 
 /// The programs, or `None` with a printed note; under `CI` a missing
@@ -57,6 +82,7 @@ pub fn programs() -> Option<Programs> {
             chromedriver: chromedriver.clone(),
             nginx: nginx.clone(),
             openssl: openssl.clone(),
+            caddy: find("caddy", &["/usr/bin/caddy"]),
         });
     }
     assert!(
@@ -109,7 +135,7 @@ pub struct Rig {
     pub browser: Client,
     /// The port nginx serves every host on.
     pub port: u16,
-    _nginx: Killed,
+    _proxy: Killed,
     _driver: Killed,
     _dir: tempfile::TempDir,
 }
@@ -117,7 +143,7 @@ pub struct Rig {
 impl Rig {
     /// Starts it all: guestlist (with `testadmin`), nginx, the upstream,
     /// chromedriver and a chromium session.
-    pub async fn start(programs: &Programs) -> Rig {
+    pub async fn start(programs: &Programs, proxy: Proxy) -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let app = spawn_with_admin_and(|config| {
@@ -128,14 +154,19 @@ impl Rig {
         .await;
         certificate(&programs.openssl, dir.path());
         let upstream = spawn_upstream().await;
-        let nginx = start_nginx(&programs.nginx, dir.path(), port, app.addr, upstream).await;
+        let proxy = match (proxy, &programs.caddy) {
+            (Proxy::Caddy, Some(caddy)) => {
+                start_caddy(caddy, dir.path(), port, app.addr, upstream).await
+            }
+            _ => start_nginx(&programs.nginx, dir.path(), port, app.addr, upstream).await,
+        };
         let (driver, webdriver) = start_driver(&programs.chromedriver, dir.path()).await;
         let browser = connect(&webdriver, &programs.chromium).await;
         Rig {
             app,
             browser,
             port,
-            _nginx: nginx,
+            _proxy: proxy,
             _driver: driver,
             _dir: dir,
         }
@@ -358,6 +389,60 @@ async fn start_nginx(
     let mut nginx = Killed(child, false);
     wait_for_port(port, &mut nginx.0, "nginx", &log).await;
     nginx
+}
+
+/// The README's Caddyfile, with TLS from the test's certificate, nothing
+/// written outside `dir`, and no admin endpoint.
+fn caddy_config(dir: &Path, port: u16, guestlist: SocketAddr, upstream: SocketAddr) -> String {
+    let d = dir.display();
+    format!(
+        r#"{{
+    admin off
+    auto_https disable_redirects
+    storage file_system {d}/caddy
+}}
+
+https://auth.guestlist.test:{port} {{
+    tls {d}/cert.pem {d}/key.pem
+    reverse_proxy {guestlist}
+}}
+
+https://app.guestlist.test:{port} {{
+    tls {d}/cert.pem {d}/key.pem
+    forward_auth {guestlist} {{
+        uri /api/v1/verify
+        copy_headers X-Guestlist-User X-Guestlist-User-Id X-Guestlist-Roles
+    }}
+    reverse_proxy {upstream}
+}}
+"#
+    )
+}
+
+async fn start_caddy(
+    binary: &Path,
+    dir: &Path,
+    port: u16,
+    guestlist: SocketAddr,
+    upstream: SocketAddr,
+) -> Killed {
+    let conf = dir.join("Caddyfile");
+    std::fs::write(&conf, caddy_config(dir, port, guestlist, upstream)).unwrap();
+    let log = dir.join("caddy.log");
+    let child = Command::new(binary)
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(&conf)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("caddy starts");
+    let mut caddy = Killed(child, false);
+    wait_for_port(port, &mut caddy.0, "caddy", &log).await;
+    caddy
 }
 
 async fn start_driver(binary: &Path, dir: &Path) -> (Killed, String) {
