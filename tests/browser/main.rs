@@ -18,4 +18,5 @@ mod common;
 
 mod attacks;
 mod flow;
+mod proxy;
 mod rig;
