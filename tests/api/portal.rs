@@ -407,3 +407,77 @@ async fn a_browser_session_is_a_device_for_the_offline_commands_and_the_export()
     let exported = finish(guestlist(dir.path()).arg("export"));
     assert!(String::from_utf8_lossy(&exported.stdout).contains("portal browser"));
 }
+
+#[tokio::test]
+async fn the_password_form_changes_it_and_signs_out_every_other_device() {
+    let app = spawn().await;
+    app.new_user("alice").await;
+    let cookie = session_cookie(&app, "alice").await;
+    let phone = app.login_ok("alice", &password_of("alice")).await;
+    let page = browserish()
+        .get(app.url("/account"))
+        .header("cookie", cookie.clone());
+    let html = page.send().await.unwrap().text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let change = |current: &str, new: &str, confirm: &str| {
+        let body = form(&[
+            ("csrf", csrf),
+            ("current", current),
+            ("new", new),
+            ("confirm", confirm),
+        ]);
+        browserish()
+            .post(app.url("/account/password"))
+            .header("cookie", cookie.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let old = password_of("alice");
+    let mismatch = change(&old, "new-password-1", "new-password-2")
+        .await
+        .unwrap();
+    assert_eq!(mismatch.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        mismatch
+            .text()
+            .await
+            .unwrap()
+            .contains("The new passwords do not match.")
+    );
+    let wrong = change("not-it-at-all", "new-password-1", "new-password-1")
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("The current password is wrong.")
+    );
+    assert_eq!(app.check(&phone.token).await, 200);
+    let done = change(&old, "new-password-1", "new-password-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        header(done.headers(), "location"),
+        "/account?done=password&n=1"
+    );
+    assert_eq!(app.check(&phone.token).await, 401);
+    assert_eq!(
+        app.login("alice", &old).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let page = browserish()
+        .get(app.url("/account?done=password&n=1"))
+        .header("cookie", cookie);
+    let html = page.send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Your password was changed. 1 other device was signed out."));
+}
