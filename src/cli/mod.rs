@@ -111,7 +111,8 @@ struct Options {
     #[arg(long, env = "GUESTLIST_PORTAL_URL", value_parser = crate::config::parse_portal_url, global = true)]
     portal_url: Option<String>,
     /// Portal cookies without Secure, plain-http return URLs (local testing only)
-    #[arg(long, env = "GUESTLIST_INSECURE_COOKIES", global = true)]
+    #[arg(long, env = "GUESTLIST_INSECURE_COOKIES", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     insecure_cookies: bool,
     /// Log format on stderr
     #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::default(), global = true)]

@@ -481,3 +481,17 @@ async fn the_password_form_changes_it_and_signs_out_every_other_device() {
     let html = page.send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Your password was changed. 1 other device was signed out."));
 }
+
+#[test]
+fn malformed_portal_flags_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        ["--cookie-domain", "bad domain"],
+        ["--portal-url", "ftp://auth.example.com"],
+        ["--allowed-redirect", "evil/path"],
+    ] {
+        let output = finish(guestlist(dir.path()).args(args).arg("check"));
+        let line = assert_refused(&output, 2);
+        assert!(line.contains(args[0]), "{line}");
+    }
+}
