@@ -113,6 +113,17 @@ pub struct Config {
     pub shared: Option<crate::store::SharedSettings>,
     /// With a shared store: how long the cache is trusted without news.
     pub max_staleness: Duration,
+    /// The sign-in portal's session cookie is shared with this domain and
+    /// its subdomains; `None` keeps it host-only (`__Host-` prefix).
+    pub cookie_domain: Option<String>,
+    /// Hosts the portal may send a browser back to, besides the cookie
+    /// domain and its subdomains.
+    pub allowed_redirects: Vec<String>,
+    /// Where browsers reach the portal (`https://auth.example.com`), for
+    /// the redirects of `/api/v1/verify`; `None`: `/login` on the same host.
+    pub portal_url: Option<String>,
+    /// Cookies without `Secure` and plain-http return URLs: local testing only.
+    pub insecure_cookies: bool,
 }
 
 impl Config {
@@ -148,6 +159,10 @@ impl Config {
             shared: None,
             max_staleness: parse_staleness(defaults::MAX_STALENESS)
                 .unwrap_or(Duration::from_millis(500)),
+            cookie_domain: None,
+            allowed_redirects: Vec::new(),
+            portal_url: None,
+            insecure_cookies: false,
         }
     }
 
@@ -180,6 +195,33 @@ pub fn origin_ok(origin: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
+/// A host name as `--cookie-domain` and `--allowed-redirect` take it:
+/// lowercase letters, digits, `-` and `.`, without a leading dot.
+pub fn parse_host(text: &str) -> Result<String, String> {
+    let host = text.trim().trim_start_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-');
+    let chars_ok = host
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'));
+    if host.len() > 253 || !chars_ok || !host.split('.').all(label_ok) {
+        return Err(format!("{text:?} is not a host name like example.com"));
+    }
+    Ok(host)
+}
+
+/// The portal's public URL, `http(s)://host[:port][/path]`, kept without
+/// a trailing slash so paths can be appended.
+pub fn parse_portal_url(text: &str) -> Result<String, String> {
+    let refused = || format!("{text:?} is not a URL like https://auth.example.com");
+    let url = url::Url::parse(text.trim()).map_err(|_| refused())?;
+    let plain = url.username().is_empty() && url.password().is_none();
+    let bare = url.query().is_none() && url.fragment().is_none();
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() || !plain || !bare {
+        return Err(refused());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +240,19 @@ mod tests {
         let config = Config::new("x");
         assert_eq!(config.token_ttl, Duration::from_secs(48 * 3600));
         assert_eq!(config.listen.port(), 3030);
+    }
+
+    #[test]
+    fn hosts_and_portal_urls() {
+        assert_eq!(parse_host(".Example.COM").unwrap(), "example.com");
+        for bad in ["", "a..b", "-a.b", "a b", "a/b", "a_b.c"] {
+            assert!(parse_host(bad).is_err(), "{bad}");
+        }
+        let url = parse_portal_url("https://auth.example.com/").unwrap();
+        assert_eq!(url, "https://auth.example.com");
+        for bad in ["auth.example.com", "ftp://x", "https://u@x", "https://x/?a"] {
+            assert!(parse_portal_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

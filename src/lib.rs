@@ -12,7 +12,8 @@
 //!             ▼
 //!            api        warp routes (one table, with their metrics labels),
 //!             │         one named handler per route, the `caller` filter
-//!             │         (authentication), ApiError, the one recover
+//!             │         (authentication), ApiError, the one recover; the
+//!             │         sign-in portal's HTML pages (`api::portal`)
 //!             ▼
 //!            state      AppState: the use cases and the gate, built once
 //!             │         (maintenance: last-used flush, expiry purge;

@@ -15,6 +15,7 @@ pub mod framing;
 mod me;
 mod metrics;
 mod pages;
+mod portal;
 pub mod rejection;
 mod roles;
 mod tokens;
@@ -66,6 +67,11 @@ route_table! {
     "/api/v1/other" API => roles::routes,
     "/api/v1/other" API => me::routes,
     "/api/v1/other" API => users::routes,
+    "/portal" Paths::Exactly("/login") => portal::login,
+    "/portal" Paths::Exactly("/logout") => portal::logout,
+    "/portal" Paths::StartingWith("/account") => portal::account,
+    "/portal" Paths::StartingWith("/admin/") => portal::admin,
+    "/portal" Paths::StartingWith("/assets/") => portal::assets,
 }
 
 /// The label of requests no route counts.
@@ -154,6 +160,10 @@ mod tests {
         assert_eq!(label("/api/v1/users/x"), "/api/v1/other");
         assert_eq!(label("/made-up/../path"), "other");
         assert_eq!(label("/metrics"), "/metrics");
+        assert_eq!(label("/login"), "/portal");
+        assert_eq!(label("/account/devices/sign-out"), "/portal");
+        assert_eq!(label("/admin/users"), "/portal");
+        assert_eq!(label("/admin"), "/admin");
         assert!(labels.len() <= crate::traffic::MAX_ROUTES);
     }
 }

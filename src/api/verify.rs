@@ -1,7 +1,9 @@
 //! GET /api/v1/verify[?role=NAME]: the route a reverse proxy calls for every
 //! request (nginx `auth_request`, Caddy `forward_auth`, Traefik
 //! `ForwardAuth`). 200 with who the caller is in headers; 401/403 exactly as
-//! the other protected routes.
+//! the other protected routes. Without an `Authorization` header, the
+//! portal's session cookie counts too, and a browser is sent to sign in
+//! (`portal::forward`).
 
 use std::sync::Arc;
 
@@ -11,8 +13,9 @@ use warp::{Filter, Rejection};
 
 use super::Route;
 use super::error::msg_response;
-use super::filters::{admit, optional_value, with_state};
-use super::rejection::BadBody;
+use super::filters::{admit, with_state};
+use super::portal::{self, forward::Browser};
+use super::rejection::{BadBody, Refused};
 use crate::cache::LiveToken;
 use crate::rules;
 use crate::state::AppState;
@@ -27,13 +30,39 @@ pub fn route(state: &AppState) -> Route {
         .and(warp::get().or(warp::head()).unify())
         .and(warp::query::<VerifyQuery>())
         .and_then(|query: VerifyQuery| async move { checked_role(query.role) })
-        .and(optional_value("authorization"))
+        .and(presented(state))
         .and(with_state(state.clone()))
-        .and_then(|role: Option<String>, auth, state: AppState| async move {
-            admit(&state, auth, role.as_deref()).await
-        })
-        .map(|caller: Arc<LiveToken>| identify(&caller))
+        .and_then(
+            |role: Option<String>, presented, state: AppState| async move {
+                match presented {
+                    Presented::Authorization(auth) => admit(&state, Some(auth), role.as_deref())
+                        .await
+                        .map(|caller: Arc<LiveToken>| identify(&caller)),
+                    Presented::Browser(browser) => browser
+                        .answer(&state, role.as_deref())
+                        .await
+                        .map_err(|denied| warp::reject::custom(Refused(denied))),
+                }
+            },
+        )
         .boxed()
+}
+
+/// What the caller presented: an `Authorization` header (the API's hit
+/// path, unchanged), or else whatever a browser brings (the portal's
+/// session cookie), read only when there is no such header.
+enum Presented {
+    Authorization(HeaderValue),
+    Browser(Browser),
+}
+
+fn presented(
+    state: &AppState,
+) -> impl Filter<Extract = (Presented,), Error = std::convert::Infallible> + Clone + use<> {
+    warp::header::value("authorization")
+        .map(Presented::Authorization)
+        .or(portal::forward::browser(state).map(Presented::Browser))
+        .unify()
 }
 
 /// A role name that breaks the rules is refused before any check.
@@ -49,7 +78,7 @@ fn checked_role(role: Option<String>) -> Result<Option<String>, Rejection> {
 }
 
 /// 200 with the caller's name, id and roles in `X-Guestlist-*` headers.
-fn identify(caller: &LiveToken) -> warp::reply::Response {
+pub(super) fn identify(caller: &LiveToken) -> warp::reply::Response {
     let mut response = msg_response(StatusCode::OK, "ok");
     let headers = response.headers_mut();
     let roles = caller.user.roles().join(",");

@@ -43,6 +43,9 @@ pub struct Keys {
     /// spellings of the alg) is refused before decoding: no header field
     /// can steer the check.
     headers: [String; 2],
+    /// Root of the keys derived for other purposes (see [`Keys::derive`]),
+    /// so the secret itself is kept by the JWT keys only.
+    derived_root: [u8; 32],
 }
 
 impl Keys {
@@ -70,6 +73,7 @@ impl Keys {
                 r#"{"alg":"HS256","typ":"JWT"}"#,
             ]
             .map(|h| URL_SAFE_NO_PAD.encode(h)),
+            derived_root: hmac_sha256(secret, b"guestlist derived keys v1"),
         };
         keys.self_test()?;
         Ok(keys)
@@ -108,6 +112,12 @@ impl Keys {
         Ok(claims)
     }
 
+    /// A key for `purpose` (e.g. the portal's anti-CSRF tokens), derived
+    /// from the signing secret: one secret to keep, one rotation for all.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        hmac_sha256(&self.derived_root, purpose.as_bytes())
+    }
+
     fn self_test(&self) -> Result<(), AuthError> {
         let now = crate::time::now_secs();
         let claims = Claims {
@@ -123,6 +133,16 @@ impl Keys {
             _ => Err(AuthError::SelfTest),
         }
     }
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    // HMAC takes keys of any length: this cannot fail.
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+        return [0; 32];
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -113,8 +113,23 @@ struct Options {
           value_parser = crate::config::parse_staleness, global = true)]
     max_staleness: Duration,
     /// With Redis: start even though it may lose acknowledged revocations
-    #[arg(long, env = "GUESTLIST_ACCEPT_WEAK_DURABILITY", global = true)]
+    #[arg(long, env = "GUESTLIST_ACCEPT_WEAK_DURABILITY", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
     accept_weak_durability: bool,
+    /// Share the portal's session cookie with this domain and its subdomains
+    #[arg(long, env = "GUESTLIST_COOKIE_DOMAIN", value_parser = crate::config::parse_host, global = true)]
+    cookie_domain: Option<String>,
+    /// A host the portal may send browsers back to after sign-in; repeatable
+    #[arg(long = "allowed-redirect", env = "GUESTLIST_ALLOWED_REDIRECTS", value_delimiter = ',',
+          value_parser = crate::config::parse_host, global = true)]
+    allowed_redirects: Vec<String>,
+    /// Public URL of the sign-in portal, e.g. https://auth.example.com
+    #[arg(long, env = "GUESTLIST_PORTAL_URL", value_parser = crate::config::parse_portal_url, global = true)]
+    portal_url: Option<String>,
+    /// Portal cookies without Secure, plain-http return URLs (local testing only)
+    #[arg(long, env = "GUESTLIST_INSECURE_COOKIES", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    insecure_cookies: bool,
     /// Log format on stderr
     #[arg(long, env = "GUESTLIST_LOG_FORMAT", value_enum, default_value_t = LogFormat::default(), global = true)]
     log_format: LogFormat,
@@ -298,6 +313,10 @@ impl Options {
         config.max_login_failures_per_account = self.max_login_failures_per_account;
         config.max_login_failures_per_address = self.max_login_failures_per_address;
         config.max_login_failures_per_device = self.max_login_failures_per_device;
+        config.cookie_domain = self.cookie_domain;
+        config.allowed_redirects = self.allowed_redirects;
+        config.portal_url = self.portal_url;
+        config.insecure_cookies = self.insecure_cookies;
         if let Some(idle) = config.token_idle_ttl {
             if idle < config.last_used_flush * 2 {
                 return Err(Failure::usage(

@@ -18,6 +18,7 @@ mod cors;
 mod devices;
 mod metrics;
 mod persistence;
+mod portal;
 mod proxy;
 mod revocation;
 mod routes_account;
