@@ -64,6 +64,9 @@ async fn apply(gate: &Gate, state: &AppState, batch: Batch) {
         state.metrics.feed_gap();
     }
     let applied = batch.changes.len() as u64;
+    if let Some(lag) = batch.lag {
+        state.metrics.feed_lag(lag);
+    }
     for change in batch.changes {
         match change {
             Change::User(user_id) => gate.revoked(&user_id),

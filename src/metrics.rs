@@ -14,6 +14,8 @@ pub struct Metrics {
     pub feed_gaps: AtomicU64,
     /// Failed reads of that stream.
     pub feed_errors: AtomicU64,
+    /// From the append of the last change read to its reading, in µs.
+    pub feed_lag_us: AtomicU64,
     /// Requests by route and status, latencies: filled by the accept loop.
     pub traffic: crate::traffic::Traffic,
 }
@@ -34,6 +36,11 @@ impl Metrics {
 
     pub fn feed_applied(&self, changes: u64) {
         self.feed_events.fetch_add(changes, Ordering::Relaxed);
+    }
+
+    pub fn feed_lag(&self, lag: std::time::Duration) {
+        let micros = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
+        self.feed_lag_us.store(micros, Ordering::Relaxed);
     }
 
     pub fn feed_gap(&self) {

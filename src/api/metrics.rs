@@ -264,4 +264,12 @@ fn shared(out: &mut String, state: &AppState) {
     );
     let margin = link.margin_ms() as f64 / 1e3;
     let _ = writeln!(out, "guestlist_cache_trusted_seconds {margin}");
+    family(
+        out,
+        "guestlist_feed_lag_seconds",
+        "gauge",
+        "From the append of the last change read to its reading on this node.",
+    );
+    let lag = get(&m.feed_lag_us) as f64 / 1e6;
+    let _ = writeln!(out, "guestlist_feed_lag_seconds {lag}");
 }

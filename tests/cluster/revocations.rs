@@ -37,6 +37,14 @@ async fn a_login_on_one_node_works_on_the_other_and_each_revocation_reaches_it()
     assert_eq!(c.a.delete_tokens(&kept.token, false).await.status(), 200);
     until(&c.b, "/need_login", &kept.token, 401).await;
     stays(&c.b, "/need_login", &kept.token, 401).await;
+    // B counted what it applied, and how late.
+    let metrics = c.b.get("/metrics", None).await.text().await.unwrap();
+    let applied = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("guestlist_feed_events_total "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(applied.is_some_and(|n| n >= 4), "{metrics}");
+    assert!(metrics.contains("guestlist_feed_lag_seconds "), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,6 +49,9 @@ pub struct Batch {
     /// Fewer entries than asked: every change acknowledged before
     /// `sent_at` is in this batch or was in an earlier one.
     pub complete: bool,
+    /// From the last entry's append (its stream id is Redis's clock in
+    /// milliseconds) to its reading here, if the batch has entries.
+    pub lag: Option<Duration>,
 }
 
 /// The stream reader of one node.
@@ -108,6 +111,7 @@ impl Feed {
             gap: false,
             sent_at,
             complete: entries.len() < READ_COUNT,
+            lag: entries.last().and_then(|e| lag_of(&e.id)),
         };
         for entry in entries {
             let seq = field(&entry.map, "s").and_then(|s| s.parse::<u64>().ok());
@@ -176,6 +180,17 @@ impl Shared {
     pub(in crate::store) fn feed(&self, block: Duration) -> Feed {
         Feed::new(self.clone(), block)
     }
+}
+
+/// How long ago an entry was appended, by its id `<ms>-<n>` (the clocks of
+/// Redis and of this node may differ a little).
+fn lag_of(id: &str) -> Option<Duration> {
+    let appended: u64 = id.split('-').next()?.parse().ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis() as u64;
+    Some(Duration::from_millis(now.saturating_sub(appended)))
 }
 
 fn field(map: &std::collections::HashMap<String, Value>, name: &str) -> Option<String> {
