@@ -1,7 +1,8 @@
 //! When Redis stops answering, is killed, is replaced, or drops a node's
 //! stream connection: fail closed, lose nothing acknowledged, miss nothing.
 
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::common::redis::{RedisServer, SHARED_SECRET};
 use crate::common::*;
@@ -116,4 +117,77 @@ fn a_redis_without_fsync_always_is_refused_at_start_with_one_line() {
     let output = finish(&mut command);
     let line = assert_refused(&output, 1);
     assert!(line.contains("appendfsync is everysec"), "{line}");
+}
+
+/// What the clients were told: tokens whose login was acknowledged and not
+/// revoked since, and tokens whose logout was acknowledged.
+#[derive(Default)]
+struct Told {
+    live: Vec<String>,
+    revoked: Vec<String>,
+}
+
+/// Logs in and out on `node` until `until`, recording each acknowledged
+/// answer; a login whose logout was not acknowledged is left out. At most
+/// 120 rounds: the tokens kept stay under the per-user cap (100), so no
+/// acknowledged login is evicted.
+async fn churn(node: Api, user: String, until: Instant, told: Arc<Mutex<Told>>) {
+    let mut round = 0u32;
+    while Instant::now() < until && round < 120 {
+        round += 1;
+        let Ok(login) = node.try_login(&user, &password_of(&user)).await else {
+            continue;
+        };
+        if login.status() != 200 {
+            continue;
+        }
+        let token = session(login).await.token;
+        if round % 2 == 0 {
+            told.lock().unwrap().live.push(token);
+            continue;
+        }
+        let logout = node.logout_status(&token).await;
+        if logout == 200 {
+            told.lock().unwrap().revoked.push(token);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_killed_under_load_keeps_every_acknowledged_answer() {
+    let Some(mut c) = cluster().await else { return };
+    let told = Arc::new(Mutex::new(Told::default()));
+    let stop = Instant::now() + Duration::from_millis(1500);
+    let mut clients = Vec::new();
+    for i in 0..6 {
+        let user = format!("load{i}");
+        c.a.new_user(&user).await;
+        let node = if i % 2 == 0 { &c.a } else { &c.b };
+        let api = Api::new(node.url(""));
+        clients.push(tokio::spawn(churn(api, user, stop, told.clone())));
+    }
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    c.redis.kill();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.redis.run();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let told = told.lock().unwrap();
+    assert!(told.live.len() + told.revoked.len() > 10, "the load ran");
+    let fresh = spawn_with(c.redis.node(BOUND)).await;
+    for token in &told.live {
+        assert_eq!(
+            fresh.check(token).await,
+            200,
+            "an acknowledged login was lost"
+        );
+    }
+    for token in &told.revoked {
+        assert_eq!(
+            fresh.check(token).await,
+            401,
+            "an acknowledged logout was lost"
+        );
+    }
 }
