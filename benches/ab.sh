@@ -9,12 +9,16 @@
 # Each binary gets its own data folder with one minted token. Routes: GET /
 # (nothing checked), GET /need_login and GET /api/v1/verify with the cached
 # token. Needs wrk (Debian: apt-get install wrk).
+#
+# FLOOR=target/release/examples/floor (cargo build --release --example
+# floor: the load bench's bare warp route) adds the floor to every round:
+# each route of A and of B is then also a ratio to it, from the same rounds.
 set -euo pipefail
 A=$1 B=$2 ROUNDS=${3:-7} SECS=${4:-3}
 command -v wrk >/dev/null || { echo "ab.sh: wrk is not installed" >&2; exit 1; }
 WORK=$(mktemp -d)
-PIDS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# The servers' pids go to a file: start() runs in a subshell ($(...)).
+trap 'kill $(cat "$WORK/pids" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 start() { # name binary -> prints base URL; token in $WORK/name.token
     local name=$1 bin=$2 dir=$WORK/$1
@@ -22,7 +26,7 @@ start() { # name binary -> prints base URL; token in $WORK/name.token
     "$bin" --data-dir "$dir" reset-db --yes >/dev/null
     "$bin" --data-dir "$dir" tokens mint --count 1 --out "$WORK/$name.token" 2>/dev/null
     "$bin" --data-dir "$dir" --listen 127.0.0.1:0 serve >"$WORK/$name.out" 2>/dev/null &
-    PIDS+=($!)
+    echo $! >>"$WORK/pids"
     for _ in $(seq 100); do
         grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
         sleep 0.05
@@ -39,6 +43,16 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 URL_A=$(start a "$A")
 URL_B=$(start b "$B")
+URL_F=
+if [ -n "${FLOOR:-}" ]; then
+    "$FLOOR" >"$WORK/floor.out" &
+    echo $! >>"$WORK/pids"
+    for _ in $(seq 100); do
+        grep -q '^listening on ' "$WORK/floor.out" 2>/dev/null && break
+        sleep 0.05
+    done
+    URL_F=$(sed -n 's/^listening on //p' "$WORK/floor.out")
+fi
 TOKEN_A=$(cat "$WORK/a.token")
 TOKEN_B=$(cat "$WORK/b.token")
 for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
@@ -46,19 +60,28 @@ for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
     rate "$URL_B$path" "$TOKEN_B" >/dev/null
 done
 printf '%-16s %s\n' route "B/A per round (then the median; A and B req/s medians)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 for path in / /need_login /api/v1/verify; do
-    ratios=() as=() bs=()
+    ratios=() as=() bs=() afs=() bfs=()
     for round in $(seq "$ROUNDS"); do
         if ((round % 2)); then
             a=$(rate "$URL_A$path" "$TOKEN_A"); b=$(rate "$URL_B$path" "$TOKEN_B")
         else
             b=$(rate "$URL_B$path" "$TOKEN_B"); a=$(rate "$URL_A$path" "$TOKEN_A")
         fi
-        ratios+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
+        ratios+=("$(ratio "$b" "$a")")
         as+=("$a") bs+=("$b")
+        if [ -n "$URL_F" ]; then
+            f=$(rate "$URL_F/" "$TOKEN_A")
+            afs+=("$(ratio "$a" "$f")") bfs+=("$(ratio "$b" "$f")")
+        fi
     done
     med=$(printf '%s\n' "${ratios[@]}" | median)
     ma=$(printf '%s\n' "${as[@]}" | median)
     mb=$(printf '%s\n' "${bs[@]}" | median)
     printf '%-16s %s -> median %s (A %.0f/s, B %.0f/s)\n' "$path" "${ratios[*]}" "$med" "$ma" "$mb"
+    if [ -n "$URL_F" ]; then
+        printf '%-16s A/floor %s -> median %s\n' "" "${afs[*]}" "$(printf '%s\n' "${afs[@]}" | median)"
+        printf '%-16s B/floor %s -> median %s\n' "" "${bfs[*]}" "$(printf '%s\n' "${bfs[@]}" | median)"
+    fi
 done
