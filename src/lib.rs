@@ -25,7 +25,8 @@
 //!   ▼         ▼          ▼          ▼          ▼
 //!  gate     logins    throttle   metrics    secret
 //!   │  (the check: hit path in memory, miss path verifies and reads;
-//!   │   logins bounds bcrypt, throttle bounds failed logins)
+//!   │   logins bounds bcrypt, throttle bounds failed logins, door the
+//!   │   logins in flight and what is refused before a body is parsed)
 //!   ├────────────┬──────────┐
 //!   ▼            ▼          ▼
 //!  auth        cache      store      named guest-list operations on
@@ -46,6 +47,7 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+mod door;
 pub mod gate;
 mod logins;
 mod maintenance;
@@ -55,6 +57,7 @@ pub mod secret;
 mod server;
 pub mod state;
 pub mod store;
+mod striped;
 mod telemetry;
 mod throttle;
 pub mod time;

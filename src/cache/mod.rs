@@ -5,12 +5,16 @@
 //! - [`UserRegistry`]: one shared [`LiveUser`] per user that some cached
 //!   token points to, holding the user's current roles and a generation.
 //!
+//! - [`front`]: on each worker thread, the entries it read from moka in
+//!   the last second, which the hit path reads first.
+//!
 //! A revocation never hunts for cache entries: it bumps the user's
 //! generation after its commit, and any entry stamped with an older
 //! generation is rechecked against the database on its next use. That
 //! keeps the hit path O(1) and closes the race in which a cache fill that
 //! read the database before the commit would bring the token back.
 
+pub mod front;
 mod tokens;
 mod users;
 

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
@@ -24,6 +24,10 @@ pub struct LiveToken {
     pub last_used_at: AtomicU64,
     /// The last-used time already written to the database.
     pub flushed_used_at: AtomicU64,
+    /// The user's roles joined with commas, for `/api/v1/verify`'s
+    /// `X-Guestlist-Roles`: made on first use, once per entry. A role change
+    /// moves the user's generation, so an entry with old roles is not used.
+    roles_joined: OnceLock<Box<str>>,
 }
 
 impl LiveToken {
@@ -43,7 +47,14 @@ impl LiveToken {
             expires_at,
             last_used_at: AtomicU64::new(used),
             flushed_used_at: AtomicU64::new(used),
+            roles_joined: OnceLock::new(),
         }
+    }
+
+    /// The user's roles, comma-separated, as of this entry.
+    pub fn roles_joined(&self) -> &str {
+        self.roles_joined
+            .get_or_init(|| self.user.roles().join(",").into())
     }
 
     /// Whether the user's tokens changed since this entry was checked.
