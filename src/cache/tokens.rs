@@ -188,4 +188,12 @@ impl TokenCache {
     pub fn clear(&self) {
         self.entries.invalidate_all();
     }
+
+    /// moka's housekeeping: buffered reads and writes applied to its LRU
+    /// and frequency records, expired entries dropped. moka does it on
+    /// whichever request finds 64 records buffered (or 300 ms passed);
+    /// the maintenance task calls this often enough that requests seldom do.
+    pub fn run_pending_tasks(&self) {
+        self.entries.run_pending_tasks();
+    }
 }
