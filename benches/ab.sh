@@ -34,9 +34,16 @@ start() { # name binary -> prints base URL; token in $WORK/name.token
     sed -n 's/^listening on //p' "$WORK/$name.out"
 }
 
-rate() { # url token -> requests per second
-    wrk -t1 -c64 -d"${SECS}s" -H "Authorization: Bearer $2" "$1" |
-        awk '/^Requests\/sec:/ { print $2 }'
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, clock ticks
+
+rate() { # url token pid -> "requests/s server-CPU-µs/request"
+    local before after
+    before=$(cpu "$3")
+    wrk -t1 -c64 -d"${SECS}s" -H "Authorization: Bearer $2" "$1" >"$WORK/wrk.out"
+    after=$(cpu "$3")
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / { n = $1 } /^Requests\/sec:/ { r = $2 }
+        END { printf "%s %.2f\n", r, ticks * 1e6 / hz / n }' "$WORK/wrk.out"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -55,31 +62,36 @@ if [ -n "${FLOOR:-}" ]; then
 fi
 TOKEN_A=$(cat "$WORK/a.token")
 TOKEN_B=$(cat "$WORK/b.token")
+read -r PID_A PID_B PID_F <<<"$(tr '\n' ' ' <"$WORK/pids")"
 for path in / /need_login /api/v1/verify; do  # warm-up, fills the caches
-    rate "$URL_A$path" "$TOKEN_A" >/dev/null
-    rate "$URL_B$path" "$TOKEN_B" >/dev/null
+    rate "$URL_A$path" "$TOKEN_A" "$PID_A" >/dev/null
+    rate "$URL_B$path" "$TOKEN_B" "$PID_B" >/dev/null
 done
-printf '%-16s %s\n' route "B/A per round (then the median; A and B req/s medians)"
+printf '%-16s %s\n' route "B/A per round (then the median; A and B req/s medians; server CPU µs per request, medians)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 for path in / /need_login /api/v1/verify; do
-    ratios=() as=() bs=() afs=() bfs=()
+    ratios=() as=() bs=() afs=() bfs=() acpu=() bcpu=()
     for round in $(seq "$ROUNDS"); do
         if ((round % 2)); then
-            a=$(rate "$URL_A$path" "$TOKEN_A"); b=$(rate "$URL_B$path" "$TOKEN_B")
+            read -r a ca <<<"$(rate "$URL_A$path" "$TOKEN_A" "$PID_A")"
+            read -r b cb <<<"$(rate "$URL_B$path" "$TOKEN_B" "$PID_B")"
         else
-            b=$(rate "$URL_B$path" "$TOKEN_B"); a=$(rate "$URL_A$path" "$TOKEN_A")
+            read -r b cb <<<"$(rate "$URL_B$path" "$TOKEN_B" "$PID_B")"
+            read -r a ca <<<"$(rate "$URL_A$path" "$TOKEN_A" "$PID_A")"
         fi
         ratios+=("$(ratio "$b" "$a")")
-        as+=("$a") bs+=("$b")
+        as+=("$a") bs+=("$b") acpu+=("$ca") bcpu+=("$cb")
         if [ -n "$URL_F" ]; then
-            f=$(rate "$URL_F/" "$TOKEN_A")
+            read -r f _ <<<"$(rate "$URL_F/" "$TOKEN_A" "$PID_F")"
             afs+=("$(ratio "$a" "$f")") bfs+=("$(ratio "$b" "$f")")
         fi
     done
     med=$(printf '%s\n' "${ratios[@]}" | median)
     ma=$(printf '%s\n' "${as[@]}" | median)
     mb=$(printf '%s\n' "${bs[@]}" | median)
-    printf '%-16s %s -> median %s (A %.0f/s, B %.0f/s)\n' "$path" "${ratios[*]}" "$med" "$ma" "$mb"
+    mca=$(printf '%s\n' "${acpu[@]}" | median)
+    mcb=$(printf '%s\n' "${bcpu[@]}" | median)
+    printf '%-16s %s -> median %s (A %.0f/s, B %.0f/s; CPU A %s µs, B %s µs)\n' "$path" "${ratios[*]}" "$med" "$ma" "$mb" "$mca" "$mcb"
     if [ -n "$URL_F" ]; then
         printf '%-16s A/floor %s -> median %s\n' "" "${afs[*]}" "$(printf '%s\n' "${afs[@]}" | median)"
         printf '%-16s B/floor %s -> median %s\n' "" "${bfs[*]}" "$(printf '%s\n' "${bfs[@]}" | median)"

@@ -56,7 +56,7 @@ async fn sign_up(body: SignupBody, state: AppState) -> ApiResult {
 
 /// POST /api/v1/login {username, password, description?}. The body is
 /// read, but the door (`usecases::door`) is asked before it is parsed, so a
-/// refused login costs about what a `GET /` does.
+/// refused login costs no JSON parse and none of a login's allocations.
 pub fn login(state: &AppState) -> Route {
     warp::path!("api" / "v1" / "login")
         .and(warp::post())
