@@ -146,15 +146,24 @@ fn cli(dir: &Path, args: &[&str]) {
     assert!(status.success(), "guestlist {args:?}");
 }
 
+/// The scale and pace of a run, from the environment (see the top).
+struct Scale {
+    distinct: u64,
+    secs: u64,
+    rounds: u64,
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") || Command::new("wrk").arg("-v").output().is_err() {
         println!("load: needs wrk (apt-get install -y wrk); nothing measured");
         return;
     }
     let stored = env_u64("GL_BENCH_TOKENS", 100_000);
-    let distinct = env_u64("GL_BENCH_DISTINCT", 10_000).min(stored);
-    let secs = env_u64("GL_BENCH_SECS", 5);
-    let rounds = env_u64("GL_BENCH_ROUNDS", 3).max(1);
+    let scale = Scale {
+        distinct: env_u64("GL_BENCH_DISTINCT", 10_000).min(stored),
+        secs: env_u64("GL_BENCH_SECS", 5),
+        rounds: env_u64("GL_BENCH_ROUNDS", 3).max(1),
+    };
     let work = tempfile::tempdir().unwrap();
     if wanted("t6") {
         idle(work.path());
@@ -168,47 +177,49 @@ fn main() {
         "t6   start to listening {:.0} ms with {stored} tokens stored",
         server.started_in.as_secs_f64() * 1e3
     );
+    targets(&server, work.path(), &tokens, &scale);
+}
+
+/// Every target wanted, against `server`, in an order where none spoils
+/// the next (the logouts of t3 use tokens no other target sends).
+fn targets(server: &Server, work: &Path, tokens: &[&str], scale: &Scale) {
+    let Scale {
+        distinct,
+        secs,
+        rounds,
+    } = *scale;
     let one = format!("Authorization: Bearer {}", tokens[0]);
     let mut need_login_rps = None;
     if wanted("14.1") || wanted("t1") {
-        let floor = floor::start();
         let hit_rounds = env_u64("GL_BENCH_HIT_ROUNDS", 7).max(1);
         let hit_secs = env_u64("GL_BENCH_HIT_SECS", 3);
-        let hit = hit::rounds(&floor, &server.base, &one, hit_rounds, hit_secs);
+        let hit = hit::rounds(&floor::start(), &server.base, &one, hit_rounds, hit_secs);
         need_login_rps = Some(hit.need_login_rps);
     }
     if wanted("t2") {
-        issue4::spread(&server, work.path(), &tokens, distinct, rounds, secs);
+        issue4::spread(server, work, tokens, distinct, rounds, secs);
     }
     if wanted("14.3") {
-        door::refusals(&server.base, &one, work.path(), rounds, secs);
+        door::refusals(&server.base, &one, work, rounds, secs);
     }
     if wanted("14.4") {
-        door::fair(&server.base, work.path(), secs);
+        door::fair(&server.base, work, secs);
     }
-    let need_login_rps = need_login_rps.unwrap_or_else(|| {
-        wrk(
-            &format!("{}/need_login", server.base),
-            64,
-            secs,
-            None,
-            Some(&one),
-        )
-        .rps
-    });
+    let need_login = format!("{}/need_login", server.base);
+    let calm = need_login_rps.unwrap_or_else(|| wrk(&need_login, 64, secs, None, Some(&one)).rps);
     if wanted("t4") {
-        issue4::storm_beside(&server.base, &one, need_login_rps, secs);
+        issue4::storm_beside(&server.base, &one, calm, secs);
     }
     if wanted("t3") {
-        let spent = work.path().join("logout.txt");
+        let spent = work.join("logout.txt");
         std::fs::write(&spent, tokens[distinct as usize..].join("\n") + "\n").unwrap();
-        issue4::logouts(&server.base, work.path(), &spent, secs);
+        issue4::logouts(&server.base, work, &spent, secs);
     }
     if wanted("t6") {
-        issue4::fill(&server, work.path(), &tokens, secs);
+        issue4::fill(server, work, tokens, secs);
     }
     if wanted("t5") {
-        issue4::open_loop(&server.base, need_login_rps / 2.0, secs, rounds, &one);
+        issue4::open_loop(&server.base, calm / 2.0, secs, rounds, &one);
     }
 }
 
