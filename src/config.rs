@@ -21,6 +21,11 @@ pub mod defaults {
     pub const MAX_LOGIN_FAILURES_PER_ACCOUNT: u32 = 100;
     pub const MAX_LOGIN_FAILURES_PER_ADDRESS: u32 = 1000;
     pub const MAX_LOGIN_FAILURES_PER_DEVICE: u32 = 10;
+    /// One login at a time per address and per account: a flood from one
+    /// address, or against one account, then holds one bcrypt slot or
+    /// place in its queue at most (see `door`).
+    pub const MAX_LOGINS_IN_FLIGHT_PER_ADDRESS: u32 = 1;
+    pub const MAX_LOGINS_IN_FLIGHT_PER_ACCOUNT: u32 = 1;
     /// Where the guest list lives: the embedded database in the data folder.
     pub const STORE: &str = "embedded";
     /// Prefix of every key in a shared Redis.
@@ -82,6 +87,10 @@ pub struct Config {
     pub login_slots: usize,
     /// Logins and sign-ups waiting for a slot before new ones get 503.
     pub login_queue: usize,
+    /// Logins of one client address between the door and their answer.
+    pub max_logins_in_flight_per_address: u32,
+    /// Logins to one account in flight, from devices new to it.
+    pub max_logins_in_flight_per_account: u32,
     /// A connection that has not sent a full request head by then is closed.
     pub header_timeout: Duration,
     /// Open connections at most; more wait in the kernel's accept queue.
@@ -142,6 +151,8 @@ impl Config {
             // Leave a core to the protected routes when there is more than one.
             login_slots: cores.saturating_sub(1).max(1),
             login_queue: 4 * cores,
+            max_logins_in_flight_per_address: defaults::MAX_LOGINS_IN_FLIGHT_PER_ADDRESS,
+            max_logins_in_flight_per_account: defaults::MAX_LOGINS_IN_FLIGHT_PER_ACCOUNT,
             header_timeout: Duration::from_secs(5),
             max_connections: 1000,
             shutdown_grace: Duration::from_secs(10),

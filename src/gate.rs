@@ -11,6 +11,8 @@
 //! stamped with that generation. A revocation commits, then bumps the
 //! generation, so a fill that raced it is stale on arrival and is rechecked.
 
+mod hit;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -32,7 +34,8 @@ pub enum Denied {
 /// Counters of the check, read by the metrics endpoint.
 #[derive(Debug, Default)]
 pub struct GateStats {
-    pub hits: AtomicU64,
+    /// Striped: bumped on every hit by every worker.
+    pub hits: crate::striped::Striped,
     pub misses: AtomicU64,
 }
 
@@ -47,6 +50,11 @@ pub struct Gate {
     idle_secs: Option<u64>,
     /// Random keys for token fingerprints, fixed for the process.
     fingerprints: std::hash::RandomState,
+    /// This gate among the gates of the process (the front is per thread,
+    /// and tests run several servers in one process).
+    id: u64,
+    /// Moved by `forget_all`: the front's entries from before are not used.
+    cleared: Arc<AtomicU64>,
     /// With a shared store: how long cached entries are trusted.
     link: Option<Arc<Freshness>>,
 }
@@ -59,7 +67,10 @@ impl Gate {
         idle_secs: Option<u64>,
         link: Option<Arc<Freshness>>,
     ) -> Gate {
+        static GATES: AtomicU64 = AtomicU64::new(0);
         Gate {
+            id: GATES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            cleared: Arc::default(),
             link,
             idle_secs,
             fingerprints: std::hash::RandomState::new(),
@@ -84,23 +95,22 @@ impl Gate {
     }
 
     /// Admits the holder of `authorization` if their token is live and, when
-    /// `role` is given, they hold that role right now.
+    /// `role` is given, they hold that role right now: the hit path
+    /// ([`Gate::admit_cached`]), else the miss path.
     pub async fn admit(
         &self,
         authorization: Option<&[u8]>,
         role: Option<&str>,
     ) -> Result<Arc<LiveToken>, Denied> {
-        let (token, key) = match authorization.map(header::parse) {
-            None | Some(Presented::Nothing) => return Err(Denied::NoCredentials),
-            Some(Presented::Malformed) => return Err(Denied::Invalid),
-            Some(Presented::Token { token, key }) => (token, key),
+        if let Some(verdict) = self.admit_cached(authorization, role, Arc::clone) {
+            return verdict;
+        }
+        // The hit path answered every header that is not a well-shaped token.
+        let Some(Presented::Token { token, key }) = authorization.map(header::parse) else {
+            return Err(Denied::Invalid);
         };
         let now = now_secs();
-        let fingerprint = self.fingerprint(token);
-        let live = match self.cached(&key, fingerprint, now) {
-            Some(verdict) => verdict?,
-            None => self.verify_and_fill(token, key, fingerprint, now).await?,
-        };
+        let live = (self.verify_and_fill(token, key, self.fingerprint(token), now)).await?;
         match role {
             Some(role) if !live.user.has_role(role) => Err(Denied::Forbidden),
             _ => Ok(live),
@@ -113,30 +123,6 @@ impl Gate {
         use std::hash::BuildHasher;
         let signed = token.len().saturating_sub(header::SIGNATURE_LEN);
         self.fingerprints.hash_one(&token.as_bytes()[..signed])
-    }
-
-    #[inline]
-    fn cached(
-        &self,
-        key: &SignatureKey,
-        fingerprint: u64,
-        now: u64,
-    ) -> Option<Result<Arc<LiveToken>, Denied>> {
-        use std::sync::atomic::Ordering::Relaxed;
-        match self.tokens.get(key)? {
-            Cached::Revoked { .. } => Some(Err(Denied::Invalid)),
-            // The signature of a live token under another header or payload.
-            Cached::Live(live) if live.fingerprint != fingerprint => Some(Err(Denied::Invalid)),
-            Cached::Live(live) if live.is_dead(now, self.idle_secs) => Some(Err(Denied::Invalid)),
-            Cached::Live(live) if live.is_stale() => None,
-            // Not heard from the other nodes within the bound: ask the store.
-            Cached::Live(live) if self.link.as_ref().is_some_and(|l| !l.trusts(live.epoch)) => None,
-            Cached::Live(live) => {
-                self.stats.hits.fetch_add(1, Relaxed);
-                live.touch(now);
-                Some(Ok(live))
-            }
-        }
     }
 
     async fn verify_and_fill(
@@ -222,14 +208,20 @@ impl Gate {
     }
 
     /// Call after a committed role change, before answering. Blocking.
+    /// The user's cached entries are then rechecked too: they carry what
+    /// `/api/v1/verify` answers about the roles.
     pub fn roles_changed(&self, user_id: &str) -> Result<(), StoreError> {
         self.users
-            .refresh_roles(user_id, || self.store.roles_of_now(user_id))
+            .refresh_roles(user_id, || self.store.roles_of_now(user_id))?;
+        self.users.bump(user_id);
+        Ok(())
     }
 
     /// Forgets every cached token, so the next check of each reads the
     /// store (tests and benches measure the miss path with it).
     pub fn forget_all(&self) {
+        self.cleared
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.tokens.clear();
     }
 
@@ -240,7 +232,7 @@ impl Gate {
             link.gap();
         }
         self.users.forget_all();
-        self.tokens.clear();
+        self.forget_all();
     }
 
     /// The freshness of a shared store's cache, if the store is shared.
@@ -248,7 +240,7 @@ impl Gate {
         self.link.as_ref()
     }
 
-    fn epoch(&self) -> u64 {
+    pub(crate) fn epoch(&self) -> u64 {
         self.link.as_ref().map_or(0, |l| l.epoch())
     }
 }

@@ -27,7 +27,8 @@
 //!   ▼         ▼          ▼          ▼          ▼
 //!  gate     logins    throttle   metrics    secret
 //!   │  (the check: hit path in memory, miss path verifies and reads;
-//!   │   logins bounds bcrypt, throttle bounds failed logins)
+//!   │   logins bounds bcrypt, throttle bounds failed logins, door the
+//!   │   logins in flight and what is refused before a body is parsed)
 //!   ├────────────┬──────────┐
 //!   ▼            ▼          ▼
 //!  auth        cache      store      named guest-list operations on
@@ -48,6 +49,7 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+mod door;
 mod follow;
 pub mod gate;
 mod logins;
@@ -58,6 +60,7 @@ pub mod secret;
 mod server;
 pub mod state;
 pub mod store;
+mod striped;
 mod telemetry;
 mod throttle;
 pub mod time;

@@ -3,6 +3,7 @@
 //! instead of a queue that grows without bound.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Semaphore;
 
@@ -14,6 +15,8 @@ pub struct Busy;
 pub struct LoginLimiter {
     admitted: Arc<Semaphore>,
     slots: Arc<Semaphore>,
+    /// Computations finished, for `/metrics`.
+    done: Arc<AtomicU64>,
 }
 
 impl LoginLimiter {
@@ -22,7 +25,19 @@ impl LoginLimiter {
         LoginLimiter {
             admitted: Arc::new(Semaphore::new(slots + queue)),
             slots: Arc::new(Semaphore::new(slots)),
+            done: Arc::default(),
         }
+    }
+
+    /// bcrypt computations finished so far.
+    pub fn done(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Whether a caller now would find no slot and no room to wait: a look,
+    /// so a login can be turned away before its body is parsed.
+    pub fn is_full(&self) -> bool {
+        self.admitted.available_permits() == 0
     }
 
     /// Runs slow, blocking `work` (bcrypt) when a slot is free.
@@ -37,7 +52,10 @@ impl LoginLimiter {
             .try_acquire_owned()
             .map_err(|_| Busy)?;
         let _slot = self.slots.acquire().await.map_err(|_| Busy)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| Busy)
+        let outcome = tokio::task::spawn_blocking(work).await.map_err(|_| Busy);
+        // Counted before the slot is given to the next caller.
+        self.done.fetch_add(1, Ordering::Relaxed);
+        outcome
     }
 }
 

@@ -10,6 +10,7 @@
 //! - on shutdown: stop accepting, let requests in flight finish for at
 //!   most `shutdown_grace`, then return (dropping the state closes redb).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -111,15 +112,20 @@ fn connection_service(
     Error = std::convert::Infallible,
     Future = impl Future<Output = Result<Response, std::convert::Infallible>> + Send,
 > + Clone {
+    // One warp service per connection, called in place, and one Arc of
+    // this connection's own cloned per request: cloning the routes or the
+    // state per request would move their reference counts, which every
+    // connection shares, between the cores on each request.
+    let service = RefCell::new(warp::service(routes));
+    let metrics = Arc::new(state.metrics.clone());
     hyper::service::service_fn(move |mut request: Request<Incoming>| {
         request.extensions_mut().insert(PeerAddr(peer));
         let refused = api::framing::refuse(request.headers());
         // Counted here so every answer is, refusals, rejections and panics included.
         let route = api::label_of(request.uri().path());
         let started = std::time::Instant::now();
-        let state = state.clone();
-        let mut service = warp::service(routes.clone());
-        let answer = AssertUnwindSafe(service.call(request)).catch_unwind();
+        let metrics = metrics.clone();
+        let answer = AssertUnwindSafe(service.borrow_mut().call(request)).catch_unwind();
         async move {
             let response = match refused {
                 Some(refused) => Ok(Ok(refused)),
@@ -134,7 +140,7 @@ fn connection_service(
                 }
             };
             let status = response.status().as_u16();
-            (state.metrics.traffic).record(route, status, started.elapsed());
+            (metrics.traffic).record(route, status, started.elapsed());
             Ok(response)
         }
     })

@@ -169,6 +169,16 @@ impl Throttle {
         self.account.check(account)
     }
 
+    /// The per-address budget alone, which needs no body (see `door`).
+    pub fn admit_address(&self, address: &str) -> Result<(), Throttled> {
+        self.address.check(address)
+    }
+
+    /// Whether this (account, address) logged in successfully before.
+    pub fn is_known(&self, account: &str, address: &str) -> bool {
+        self.known.contains_key(&pair(account, address))
+    }
+
     /// After a wrong password (or an unknown user).
     pub fn failed(&self, account: &str, address: &str) {
         self.device.fail(pair(account, address));

@@ -10,9 +10,12 @@ use std::time::{Duration, Instant};
 pub struct Storm {
     pub sent: usize,
     pub ok: usize,
+    /// Refused at once: 503 (no bcrypt slot) or 429 (a limit).
     pub busy: usize,
+    /// Of those, 503.
+    pub full: usize,
     pub other: usize,
-    /// Latencies of the 503 answers (the excess logins), milliseconds.
+    /// Latencies of the refusals (the excess logins), milliseconds.
     pub busy_p50_ms: f64,
     pub busy_p99_ms: f64,
     pub busy_max_ms: f64,
@@ -93,7 +96,12 @@ pub fn one_by_one(url: &str, body: &str, times: usize) -> (Vec<u16>, f64) {
 }
 
 fn summarize(answers: &[(u16, f64)]) -> Storm {
-    let mut busy: Vec<f64> = answers.iter().filter(|a| a.0 == 503).map(|a| a.1).collect();
+    let refused = |status: u16| status == 503 || status == 429;
+    let mut busy: Vec<f64> = answers
+        .iter()
+        .filter(|a| refused(a.0))
+        .map(|a| a.1)
+        .collect();
     let mut ok: Vec<f64> = answers.iter().filter(|a| a.0 == 200).map(|a| a.1).collect();
     busy.sort_by(f64::total_cmp);
     ok.sort_by(f64::total_cmp);
@@ -101,6 +109,7 @@ fn summarize(answers: &[(u16, f64)]) -> Storm {
         sent: answers.len(),
         ok: ok.len(),
         busy: busy.len(),
+        full: answers.iter().filter(|a| a.0 == 503).count(),
         other: answers.len() - ok.len() - busy.len(),
         busy_p50_ms: percentile(&busy, 0.50),
         busy_p99_ms: percentile(&busy, 0.99),

@@ -1,12 +1,16 @@
 //! POST /api/v1/signup and POST /api/v1/login.
 
+use bytes::Bytes;
 use serde::Deserialize;
 use warp::Filter;
-use warp::http::StatusCode;
+use warp::http::{HeaderValue, StatusCode};
 
 use super::Route;
-use super::error::{ApiResult, json_response, respond};
-use super::filters::{Client, client, json_body, with_state};
+use super::error::{ApiResult, error_response, json_response, respond};
+use super::filters::{
+    Client, client_address, json_body, optional_value, parse_body, raw_json_body, user_agent,
+    with_state,
+};
 use crate::state::AppState;
 use crate::time::rfc3339;
 use crate::usecases::{LogIn, SignUp};
@@ -50,25 +54,37 @@ async fn sign_up(body: SignupBody, state: AppState) -> ApiResult {
     Ok(json_response(StatusCode::CREATED, &body))
 }
 
-/// POST /api/v1/login {username, password, description?}
+/// POST /api/v1/login {username, password, description?}. The body is
+/// read, but the door (`usecases::door`) is asked before it is parsed, so a
+/// refused login costs no JSON parse and none of a login's allocations.
 pub fn login(state: &AppState) -> Route {
     warp::path!("api" / "v1" / "login")
         .and(warp::post())
-        .and(json_body::<LoginBody>())
-        .and(client(state.config.trusted_proxies.clone().into()))
+        .and(raw_json_body())
+        .and(client_address(state.config.trusted_proxies.clone().into()))
+        .and(optional_value("user-agent"))
         .and(with_state(state.clone()))
         .then(log_in)
         .map(respond)
         .boxed()
 }
 
-async fn log_in(body: LoginBody, client: Client, state: AppState) -> ApiResult {
+async fn log_in(body: Bytes, ip: String, agent: Option<HeaderValue>, state: AppState) -> ApiResult {
+    let admitted = state.guests.at_the_door(&ip, Some(&body[..]))?;
+    let body: LoginBody = match parse_body(&body) {
+        Ok(body) => body,
+        Err(bad) => return Ok(error_response(bad.status, &bad.message)),
+    };
     let form = LogIn {
         username: body.username,
         password: body.password,
         description: body.description,
     };
-    let issued = state.guests.log_in(form, client).await?;
+    let client = Client {
+        user_agent: user_agent(agent),
+        ip,
+    };
+    let issued = state.guests.log_in_admitted(form, client, admitted).await?;
     let body = serde_json::json!({
         "token": issued.token,
         "id": issued.jti,

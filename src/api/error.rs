@@ -40,6 +40,9 @@ pub enum ApiError {
     /// 429: too many failed logins; `Retry-After` says when to come back.
     #[error("too many failed logins, try again later")]
     Throttled(u64),
+    /// 429: the address or account has its logins in flight already.
+    #[error("too many logins at once, try again shortly")]
+    TooManyAtOnce,
     #[error("the service is unavailable, try again shortly")]
     Unavailable(#[source] StoreError),
     /// Signing, hashing or the random generator failed.
@@ -61,7 +64,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Throttled(_) | ApiError::TooManyAtOnce => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy
             | ApiError::Unavailable(_)
             | ApiError::Internal(_)
@@ -84,18 +87,65 @@ impl ApiError {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal failure"),
             _ => {}
         }
-        let mut response = error_response(self.status(), &self.to_string());
+        let mut response = match self.fixed_body() {
+            Some(body) => json_bytes(self.status(), bytes::Bytes::from_static(body.as_bytes())),
+            None => error_response(self.status(), &self.to_string()),
+        };
         let headers = response.headers_mut();
         if let Some(challenge) = self.challenge() {
             headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
         }
-        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+        if self.status() == StatusCode::SERVICE_UNAVAILABLE
+            || matches!(self, ApiError::TooManyAtOnce)
+        {
             headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if let ApiError::Throttled(seconds) = self {
             headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
+    }
+}
+
+/// `{"err": message}` of the refusals a flood is answered with, written
+/// once: answering them must cost no more than answering `GET /`. A unit
+/// test proves each equals what `error_response` would write.
+const FIXED: [(&str, &str); 6] = [
+    (
+        "no Authorization header found",
+        r#"{"err":"no Authorization header found"}"#,
+    ),
+    ("token is not valid", r#"{"err":"token is not valid"}"#),
+    (
+        "invalid username or password",
+        r#"{"err":"invalid username or password"}"#,
+    ),
+    (
+        "the server is busy, try again shortly",
+        r#"{"err":"the server is busy, try again shortly"}"#,
+    ),
+    (
+        "too many failed logins, try again later",
+        r#"{"err":"too many failed logins, try again later"}"#,
+    ),
+    (
+        "too many logins at once, try again shortly",
+        r#"{"err":"too many logins at once, try again shortly"}"#,
+    ),
+];
+
+impl ApiError {
+    fn fixed_body(&self) -> Option<&'static str> {
+        let index = match self {
+            ApiError::NoCredentials => 0,
+            ApiError::InvalidToken => 1,
+            ApiError::InvalidLogin => 2,
+            ApiError::Busy => 3,
+            ApiError::Throttled(_) => 4,
+            ApiError::TooManyAtOnce => 5,
+            _ => return None,
+        };
+        Some(FIXED[index].1)
     }
 }
 
@@ -135,6 +185,7 @@ impl From<usecases::Error> for ApiError {
             E::Denied(denied) => denied.into(),
             E::Throttled(seconds) => ApiError::Throttled(seconds),
             E::Busy => ApiError::Busy,
+            E::TooManyAtOnce => ApiError::TooManyAtOnce,
             E::Unavailable(cause) => ApiError::Unavailable(cause),
             E::Internal(cause) => ApiError::Internal(cause),
         }
@@ -144,6 +195,11 @@ impl From<usecases::Error> for ApiError {
 /// A JSON body with the exact content type of the contract.
 pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    json_bytes(status, bytes.into())
+}
+
+/// JSON already written, with the content type of the contract.
+pub fn json_bytes(status: StatusCode, bytes: bytes::Bytes) -> Response {
     let mut response = Response::new(bytes.into());
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -181,4 +237,26 @@ pub fn respond(result: ApiResult) -> Response {
 /// The `{"msg": ...}` answer of a handler that only says it is done.
 pub fn done(message: &str) -> ApiResult {
     Ok(msg_response(StatusCode::OK, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fixed_bodies_are_what_error_response_writes() {
+        let fixed = [
+            ApiError::NoCredentials,
+            ApiError::InvalidToken,
+            ApiError::InvalidLogin,
+            ApiError::Busy,
+            ApiError::Throttled(5),
+            ApiError::TooManyAtOnce,
+        ];
+        for (error, (message, _)) in fixed.iter().zip(FIXED) {
+            assert_eq!(error.to_string(), message);
+            let written = serde_json::to_string(&serde_json::json!({ "err": message })).unwrap();
+            assert_eq!(error.fixed_body(), Some(written.as_str()));
+        }
+    }
 }

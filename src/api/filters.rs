@@ -1,10 +1,12 @@
 //! Small extractors shared by the routes.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::{Either, ready};
 use serde::de::DeserializeOwned;
 use warp::http::{HeaderValue, StatusCode};
 use warp::{Filter, Rejection};
@@ -35,54 +37,101 @@ pub fn caller(
     state: &AppState,
     role: Option<&'static str>,
 ) -> impl Filter<Extract = (Arc<LiveToken>,), Error = Rejection> + Clone + use<> {
-    let state = state.clone();
-    optional_value("authorization").and_then(move |auth: Option<HeaderValue>| {
-        let state = state.clone();
-        async move { admit(&state, auth, role).await }
-    })
+    checked(state, role, Arc::clone)
 }
 
-/// The check behind [`caller`], for a route whose role comes from the
-/// request (`/api/v1/verify?role=`).
+/// [`caller`] with `f` applied to the caller's entry, for a route that
+/// needs less than the entry itself (or nothing: `|_| ()`).
+pub fn checked<R: Send + 'static>(
+    state: &AppState,
+    role: Option<&'static str>,
+    f: fn(&Arc<LiveToken>) -> R,
+) -> impl Filter<Extract = (R,), Error = Rejection> + Clone + use<R> {
+    let state = state.clone();
+    optional_value("authorization").and_then(move |auth| check(&state, auth, role, f))
+}
+
+/// The check behind [`checked`], for a route whose role comes from the
+/// request (`/api/v1/verify?role=`). A cache hit is answered in place: no
+/// future of its own, no clone of the state; only a miss awaits.
+pub fn check<R: Send + 'static, Role: AsRef<str> + Send + 'static>(
+    state: &AppState,
+    auth: Option<HeaderValue>,
+    role: Option<Role>,
+    f: fn(&Arc<LiveToken>) -> R,
+) -> impl Future<Output = Result<R, Rejection>> + Send + use<R, Role> {
+    let presented = auth.as_ref().map(HeaderValue::as_bytes);
+    let role_name = role.as_ref().map(AsRef::as_ref);
+    match state.gate.admit_cached(presented, role_name, f) {
+        Some(verdict) => Either::Left(ready(verdict.map_err(refused))),
+        None => {
+            let state = state.clone();
+            Either::Right(async move {
+                let role = role.as_ref().map(AsRef::as_ref);
+                admit(&state, auth, role).await.map(|live| f(&live))
+            })
+        }
+    }
+}
+
+fn refused(denied: crate::gate::Denied) -> Rejection {
+    warp::reject::custom(Refused(denied))
+}
+
+/// The check behind [`caller`], hit and miss path alike.
 pub async fn admit(
     state: &AppState,
     auth: Option<HeaderValue>,
     role: Option<&str>,
 ) -> Result<Arc<LiveToken>, Rejection> {
     let presented = auth.as_ref().map(HeaderValue::as_bytes);
-    let admitted = state.gate.admit(presented, role).await;
-    admitted.map_err(|denied| warp::reject::custom(Refused(denied)))
+    state.gate.admit(presented, role).await.map_err(refused)
 }
 
+/// The whole `Client` at once (a route that decides nothing before it).
+#[allow(dead_code)]
 pub fn client(
     trusted: std::sync::Arc<[ipnet::IpNet]>,
 ) -> impl Filter<Extract = (Client,), Error = Infallible> + Clone {
     optional_value("user-agent")
-        .and(optional_value("forwarded"))
+        .and(client_address(trusted))
+        .map(|agent: Option<HeaderValue>, ip: String| Client {
+            user_agent: user_agent(agent),
+            ip,
+        })
+}
+
+/// The client's address as text (the peer, or what a trusted proxy says;
+/// see `client_ip`), empty when unknown.
+pub fn client_address(
+    trusted: std::sync::Arc<[ipnet::IpNet]>,
+) -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
+    optional_value("forwarded")
         .and(optional_value("x-forwarded-for"))
         .and(warp::ext::optional::<PeerAddr>())
-        .map(
-            move |agent: Option<HeaderValue>, forwarded, xff, peer: Option<PeerAddr>| {
-                let text = |v: &Option<HeaderValue>| {
-                    v.as_ref().and_then(|v| v.to_str().ok()).map(str::to_owned)
-                };
-                let ip = peer.map(|peer| {
-                    let (fwd, xff) = (text(&forwarded), text(&xff));
-                    super::client_ip::resolve(peer.0.ip(), &trusted, fwd.as_deref(), xff.as_deref())
-                });
-                Client {
-                    user_agent: agent
-                        .map(|v| {
-                            String::from_utf8_lossy(v.as_bytes())
-                                .chars()
-                                .take(512)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    ip: ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                }
-            },
-        )
+        .map(move |forwarded, xff, peer: Option<PeerAddr>| {
+            let ip = peer.map(|peer| {
+                let (fwd, xff) = (text(&forwarded), text(&xff));
+                super::client_ip::resolve(peer.0.ip(), &trusted, fwd, xff)
+            });
+            ip.map(|ip| ip.to_string()).unwrap_or_default()
+        })
+}
+
+fn text(value: &Option<HeaderValue>) -> Option<&str> {
+    value.as_ref().and_then(|v| v.to_str().ok())
+}
+
+/// A `User-Agent` as stored with a token: at most 512 characters.
+pub fn user_agent(agent: Option<HeaderValue>) -> String {
+    agent
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(512)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub fn optional_value(
@@ -98,13 +147,18 @@ pub fn optional_value(
 /// without a content type. Refused before reading when too large.
 pub fn json_body<T: DeserializeOwned + Send + 'static>()
 -> impl Filter<Extract = (T,), Error = Rejection> + Clone {
+    raw_json_body().and_then(|body: Bytes| async move { parse_object::<T>(&body) })
+}
+
+/// The bytes of what [`json_body`] would parse, the head checked, for a
+/// route that decides something before parsing them.
+pub fn raw_json_body() -> impl Filter<Extract = (Bytes,), Error = Rejection> + Clone {
     warp::header::optional::<String>("content-type")
         .and(warp::header::optional::<u64>("content-length"))
         .and(warp::header::optional::<String>("transfer-encoding"))
         .and_then(|kind, length, encoding| async move { check_head(kind, length, encoding) })
         .untuple_one()
         .and(warp::body::bytes())
-        .and_then(|body: Bytes| async move { parse_object::<T>(&body) })
 }
 
 fn check_head(
@@ -137,12 +191,17 @@ fn check_head(
 
 /// Parses a body that must be one JSON object into `T`.
 pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
+    parse_body(body).map_err(warp::reject::custom)
+}
+
+/// [`parse_object`] for a handler, which answers the refusal itself.
+pub fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, BadBody> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
-        return Err(BadBody::rejection(
-            StatusCode::BAD_REQUEST,
-            "the body must be a JSON object",
-        ));
+        return Err(BadBody {
+            status: StatusCode::BAD_REQUEST,
+            message: "the body must be a JSON object".into(),
+        });
     }
     let mut json = serde_json::Deserializer::from_slice(body);
     let parsed = serde_path_to_error::deserialize(&mut json)
@@ -152,7 +211,7 @@ pub fn parse_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, Rejection> {
 }
 
 /// Names the problem without echoing the client's values.
-fn describe(path: &str, err: &serde_json::Error) -> Rejection {
+fn describe(path: &str, err: &serde_json::Error) -> BadBody {
     use serde_json::error::Category;
     let text = err.to_string();
     let reason = text.split(" at line ").next().unwrap_or_default();
@@ -172,7 +231,10 @@ fn describe(path: &str, err: &serde_json::Error) -> Rejection {
             None => format!("invalid body: field `{path}` is not acceptable"),
         },
     };
-    BadBody::rejection(StatusCode::BAD_REQUEST, message)
+    BadBody {
+        status: StatusCode::BAD_REQUEST,
+        message,
+    }
 }
 
 #[cfg(test)]

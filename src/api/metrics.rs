@@ -65,7 +65,7 @@ async fn render(state: &AppState) -> Response {
         "counter",
         "Tokens admitted from the cache.",
     );
-    let _ = writeln!(out, "guestlist_token_cache_hits_total {}", get(&gate.hits));
+    let _ = writeln!(out, "guestlist_token_cache_hits_total {}", gate.hits.sum());
     family(
         &mut out,
         "guestlist_token_cache_misses_total",
@@ -117,6 +117,14 @@ async fn render(state: &AppState) -> Response {
     }
     family(
         &mut out,
+        "guestlist_password_checks_total",
+        "counter",
+        "bcrypt computations finished (logins, sign-ups, password changes).",
+    );
+    let checks = state.guests.password_checks();
+    let _ = writeln!(out, "guestlist_password_checks_total {checks}");
+    family(
+        &mut out,
         "guestlist_revocations_total",
         "counter",
         "Tokens revoked.",
@@ -140,9 +148,9 @@ fn traffic(out: &mut String, state: &AppState) {
         "counter",
         "Answered requests by route and status class.",
     );
-    for (route, counts) in super::labels().iter().zip(&t.requests) {
-        for (class, counter) in CLASSES.iter().zip(counts) {
-            let n = get(counter);
+    for (index, route) in super::labels().iter().enumerate() {
+        for (c, class) in CLASSES.iter().enumerate() {
+            let n = t.requests(index, c);
             if n > 0 {
                 let _ = writeln!(
                     out,
@@ -158,20 +166,20 @@ fn traffic(out: &mut String, state: &AppState) {
         "Time to answer, from the request head to the response.",
     );
     let mut cumulative = 0;
-    for (bound, counter) in BUCKETS_US.iter().zip(&t.latency) {
-        cumulative += get(counter);
+    for (bucket, bound) in BUCKETS_US.iter().enumerate() {
+        cumulative += t.latency(bucket);
         let le = *bound as f64 / 1e6;
         let _ = writeln!(
             out,
             "guestlist_http_request_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}"
         );
     }
-    cumulative += get(&t.latency[BUCKETS_US.len()]);
+    cumulative += t.latency(BUCKETS_US.len());
     let _ = writeln!(
         out,
         "guestlist_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
     );
-    let sum = get(&t.latency_sum_us) as f64 / 1e6;
+    let sum = t.latency_sum_us() as f64 / 1e6;
     let _ = writeln!(out, "guestlist_http_request_duration_seconds_sum {sum}");
     let _ = writeln!(
         out,

@@ -5,7 +5,7 @@ use warp::http::StatusCode;
 
 use super::Route;
 use super::error::{json_response, text_response};
-use super::filters::{caller, with_state};
+use super::filters::{checked, with_state};
 use crate::rules::ADMIN;
 use crate::state::AppState;
 
@@ -43,8 +43,8 @@ fn demo(
     warp::path(segment)
         .and(warp::path::end())
         .and(warp::get())
-        .and(caller(state, role))
-        .map(move |_| text_response(text))
+        .and(checked(state, role, |_| ()))
+        .map(move |()| text_response(text))
         .boxed()
 }
 

@@ -7,13 +7,16 @@
 
 use std::sync::Arc;
 
+use futures_util::future::Either;
+
+use bytes::Bytes;
 use serde::Deserialize;
-use warp::http::{HeaderValue, StatusCode};
+use warp::http::{HeaderName, HeaderValue, StatusCode};
 use warp::{Filter, Rejection};
 
 use super::Route;
-use super::error::msg_response;
-use super::filters::{admit, with_state};
+use super::error::json_bytes;
+use super::filters::check;
 use super::portal::{self, forward::Browser};
 use super::rejection::{BadBody, Refused};
 use crate::cache::LiveToken;
@@ -26,25 +29,24 @@ struct VerifyQuery {
 }
 
 pub fn route(state: &AppState) -> Route {
+    let state = state.clone();
     warp::path!("api" / "v1" / "verify")
         .and(warp::get().or(warp::head()).unify())
         .and(warp::query::<VerifyQuery>())
         .and_then(|query: VerifyQuery| async move { checked_role(query.role) })
-        .and(presented(state))
-        .and(with_state(state.clone()))
-        .and_then(
-            |role: Option<String>, presented, state: AppState| async move {
-                match presented {
-                    Presented::Authorization(auth) => admit(&state, Some(auth), role.as_deref())
-                        .await
-                        .map(|caller: Arc<LiveToken>| identify(&caller)),
-                    Presented::Browser(browser) => browser
-                        .answer(&state, role.as_deref())
-                        .await
-                        .map_err(|denied| warp::reject::custom(Refused(denied))),
-                }
-            },
-        )
+        .and(presented(&state))
+        .and_then(move |role: Option<String>, presented| match presented {
+            Presented::Authorization(auth) => {
+                Either::Left(check(&state, Some(auth), role, identify))
+            }
+            Presented::Browser(browser) => {
+                let state = state.clone();
+                Either::Right(async move {
+                    let answer = browser.answer(&state, role.as_deref()).await;
+                    answer.map_err(|denied| warp::reject::custom(Refused(denied)))
+                })
+            }
+        })
         .boxed()
 }
 
@@ -77,17 +79,23 @@ fn checked_role(role: Option<String>) -> Result<Option<String>, Rejection> {
     }
 }
 
+const X_USER: HeaderName = HeaderName::from_static("x-guestlist-user");
+const X_USER_ID: HeaderName = HeaderName::from_static("x-guestlist-user-id");
+const X_ROLES: HeaderName = HeaderName::from_static("x-guestlist-roles");
+
 /// 200 with the caller's name, id and roles in `X-Guestlist-*` headers.
-pub(super) fn identify(caller: &LiveToken) -> warp::reply::Response {
-    let mut response = msg_response(StatusCode::OK, "ok");
+/// On every proxied request: the body is written once, the header names
+/// are constants, the roles are joined once per cached entry.
+pub(super) fn identify(caller: &Arc<LiveToken>) -> warp::reply::Response {
+    let mut response = json_bytes(StatusCode::OK, Bytes::from_static(br#"{"msg":"ok"}"#));
     let headers = response.headers_mut();
-    let roles = caller.user.roles().join(",");
+    let user = &caller.user;
     for (name, value) in [
-        ("x-guestlist-user", caller.user.username.as_str()),
-        ("x-guestlist-user-id", caller.user.id.as_str()),
-        ("x-guestlist-roles", roles.as_str()),
+        (X_USER, user.username.as_bytes()),
+        (X_USER_ID, user.id.as_bytes()),
+        (X_ROLES, caller.roles_joined().as_bytes()),
     ] {
-        if let Ok(value) = HeaderValue::from_str(value) {
+        if let Ok(value) = HeaderValue::from_bytes(value) {
             headers.insert(name, value);
         }
     }

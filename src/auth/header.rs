@@ -45,6 +45,24 @@ pub fn parse(value: &[u8]) -> Presented<'_> {
     })
 }
 
+/// The token's signed part (header, payload and the dot after them) and
+/// its signature key, found without looking at its characters. Only for
+/// comparing with the bytes of a token [`parse`] accepted before (the
+/// cache's front): on its own it accepts nothing.
+#[inline]
+pub fn split(value: &[u8]) -> Option<(&[u8], SignatureKey)> {
+    if value.len() > MAX_VALUE_LEN {
+        return None;
+    }
+    let value = value.trim_ascii();
+    let token = strip_bearer(value).map_or(value, <[u8]>::trim_ascii_start);
+    let (signed, signature) = token.split_at_checked(token.len().checked_sub(SIGNATURE_LEN)?)?;
+    if signed.last() != Some(&b'.') {
+        return None;
+    }
+    Some((signed, signature.try_into().ok()?))
+}
+
 /// The rest after a case-insensitive `Bearer` and at least one space.
 fn strip_bearer(value: &[u8]) -> Option<&[u8]> {
     const SCHEME: &[u8] = b"bearer";
@@ -125,6 +143,19 @@ mod tests {
         ] {
             assert_eq!(parse(value.as_bytes()), Presented::Malformed, "{value:?}");
         }
+    }
+
+    #[test]
+    fn split_finds_what_parse_finds_in_a_good_value() {
+        let t = tok();
+        for value in [format!("Bearer {t}"), format!("bearer   {t} "), t.clone()] {
+            let (signed, key) = split(value.as_bytes()).expect("split");
+            assert_eq!(signed, b"eyJh.eyJz.");
+            assert!(is_token(parse(value.as_bytes())));
+            assert_eq!(&key, SIG.as_bytes());
+        }
+        assert_eq!(split(b"short"), None);
+        assert_eq!(split(format!("x{SIG}").as_bytes()), None, "no dot before");
     }
 
     #[test]

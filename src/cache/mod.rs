@@ -5,6 +5,9 @@
 //! - [`UserRegistry`]: one shared [`LiveUser`] per user that some cached
 //!   token points to, holding the user's current roles and a generation.
 //!
+//! - [`front`]: on each worker thread, the entries it read from moka in
+//!   the last second, which the hit path reads first.
+//!
 //! A revocation never hunts for cache entries: it bumps the user's
 //! generation after its commit, and any entry stamped with an older
 //! generation is rechecked against the database on its next use. That
@@ -15,6 +18,7 @@
 //! without hearing from the other nodes.
 
 mod freshness;
+pub mod front;
 mod tokens;
 mod users;
 

@@ -1,6 +1,6 @@
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
@@ -26,6 +26,10 @@ pub struct LiveToken {
     pub last_used_at: AtomicU64,
     /// The last-used time already written to the database.
     pub flushed_used_at: AtomicU64,
+    /// The user's roles joined with commas, for `/api/v1/verify`'s
+    /// `X-Guestlist-Roles`: made on first use, once per entry. A role change
+    /// moves the user's generation, so an entry with old roles is not used.
+    roles_joined: OnceLock<Box<str>>,
 }
 
 impl LiveToken {
@@ -46,7 +50,14 @@ impl LiveToken {
             expires_at,
             last_used_at: AtomicU64::new(used),
             flushed_used_at: AtomicU64::new(used),
+            roles_joined: OnceLock::new(),
         }
+    }
+
+    /// The user's roles, comma-separated, as of this entry.
+    pub fn roles_joined(&self) -> &str {
+        self.roles_joined
+            .get_or_init(|| self.user.roles().join(",").into())
     }
 
     /// Whether the user's tokens changed since this entry was checked.
@@ -179,5 +190,13 @@ impl TokenCache {
 
     pub fn clear(&self) {
         self.entries.invalidate_all();
+    }
+
+    /// moka's housekeeping: buffered reads and writes applied to its LRU
+    /// and frequency records, expired entries dropped. moka does it on
+    /// whichever request finds 64 records buffered (or 300 ms passed);
+    /// the maintenance task calls this often enough that requests seldom do.
+    pub fn run_pending_tasks(&self) {
+        self.entries.run_pending_tasks();
     }
 }

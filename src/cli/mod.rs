@@ -73,6 +73,16 @@ struct Options {
     #[arg(long = "cors-origin", env = "GUESTLIST_CORS_ORIGINS", value_delimiter = ',',
           value_parser = parse_origin, global = true)]
     cors_origins: Vec<String>,
+    /// Logins of one client address in flight at once, then 429
+    #[arg(long, env = "GUESTLIST_MAX_LOGINS_IN_FLIGHT_PER_ADDRESS",
+          default_value_t = defaults::MAX_LOGINS_IN_FLIGHT_PER_ADDRESS,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    max_logins_in_flight_per_address: u32,
+    /// Logins to one account in flight at once from devices new to it, then 429
+    #[arg(long, env = "GUESTLIST_MAX_LOGINS_IN_FLIGHT_PER_ACCOUNT",
+          default_value_t = defaults::MAX_LOGINS_IN_FLIGHT_PER_ACCOUNT,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    max_logins_in_flight_per_account: u32,
     /// Window of the failed-login limits: 1h, 15m
     #[arg(long, env = "GUESTLIST_LOGIN_FAILURE_WINDOW", default_value = defaults::LOGIN_FAILURE_WINDOW, value_parser = parse_ttl, global = true)]
     login_failure_window: Duration,
@@ -314,6 +324,8 @@ impl Options {
         config.on_token_limit = self.on_token_limit;
         config.token_idle_ttl = self.token_idle_ttl;
         config.cors_origins = self.cors_origins;
+        config.max_logins_in_flight_per_address = self.max_logins_in_flight_per_address;
+        config.max_logins_in_flight_per_account = self.max_logins_in_flight_per_account;
         config.login_failure_window = self.login_failure_window;
         config.max_login_failures_per_account = self.max_login_failures_per_account;
         config.max_login_failures_per_address = self.max_login_failures_per_address;

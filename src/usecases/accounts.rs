@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Client, Error, GuestList};
+use super::{Admitted, Client, Error, GuestList};
 use crate::auth::jwt::{Claims, ISSUER};
 use crate::auth::{ids, password};
 use crate::cache::{LiveToken, LiveUser};
@@ -83,13 +83,29 @@ impl GuestList {
     }
 
     /// Checks the password under the brute-force limits and, if it is
-    /// right, puts a new token on the list (evicting at the cap).
+    /// right, puts a new token on the list (evicting at the cap). The door
+    /// is checked here; the HTTP route checks it itself before the body is
+    /// parsed and calls [`GuestList::log_in_admitted`].
     pub async fn log_in(&self, form: LogIn, client: Client) -> Result<Issued, Error> {
+        let admitted = self.at_the_door(&client.ip, None)?;
+        self.log_in_admitted(form, client, admitted).await
+    }
+
+    /// [`GuestList::log_in`] for a login let in at the door.
+    pub async fn log_in_admitted(
+        &self,
+        form: LogIn,
+        client: Client,
+        mut admitted: Admitted,
+    ) -> Result<Issued, Error> {
         required(&form.username, "username is empty")?;
         required(&form.password, "password is empty")?;
         let description = describe_device(form.description, &client.user_agent)?;
         let account = fold(&form.username);
-        self.admit_login(&account, &client.ip).await?;
+        self.within_limits(&admitted, &account, &client.ip).await?;
+        let _account = self.take_turns(&mut admitted, &account, &client.ip).await?;
+        // Again: logins that waited their turn may have spent the budget.
+        self.within_limits(&admitted, &account, &client.ip).await?;
         let verified = match self.check_password(form.username, form.password).await {
             Ok(Some(verified)) => verified,
             Ok(None) => {
@@ -105,9 +121,26 @@ impl GuestList {
             }
         };
         self.login_passed(&account, &client.ip).await?;
+        self.let_in(&client.ip);
         let issued = self.issue_token(verified, description, client).await?;
         self.metrics.login_succeeded();
         Ok(issued)
+    }
+
+    /// The failure limits (counted in the shared store when there is one,
+    /// see `limits`); a refusal is remembered for the door.
+    async fn within_limits(
+        &self,
+        admitted: &Admitted,
+        account: &str,
+        ip: &str,
+    ) -> Result<(), Error> {
+        let Err(throttled) = self.failure_budget(account, ip).await? else {
+            return Ok(());
+        };
+        self.metrics.login_throttled();
+        self.refused_at(admitted, ip, throttled.retry_after);
+        Err(Error::Throttled(throttled.retry_after))
     }
 
     /// bcrypt on the login slots; unknown and disabled users cost the same.

@@ -47,6 +47,9 @@ pub enum Error {
     Throttled(u64),
     #[error("no room for another password check")]
     Busy,
+    /// The address or the account has its logins in flight already.
+    #[error("too many logins at once")]
+    TooManyAtOnce,
     #[error(transparent)]
     Unavailable(#[from] StoreError),
     /// Signing, hashing or the random generator failed.

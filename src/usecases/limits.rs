@@ -3,18 +3,18 @@
 //! an attacker's budget does not grow with the number of nodes.
 
 use super::{Error, GuestList};
-use crate::throttle::KNOWN_FOR;
+use crate::throttle::{KNOWN_FOR, Throttled};
 
 impl GuestList {
-    /// Before the password check: may this attempt go ahead?
-    pub(super) async fn admit_login(&self, account: &str, address: &str) -> Result<(), Error> {
-        let judged = match self.store.login_failures(account, address).await? {
+    /// Before the password check: whether the failure budgets allow it.
+    pub(super) async fn failure_budget(
+        &self,
+        account: &str,
+        address: &str,
+    ) -> Result<Result<(), Throttled>, Error> {
+        Ok(match self.store.login_failures(account, address).await? {
             Some(counts) => self.throttle.limits().judge(&counts),
             None => self.throttle.admit(account, address),
-        };
-        judged.map_err(|throttled| {
-            self.metrics.login_throttled();
-            Error::Throttled(throttled.retry_after)
         })
     }
 

@@ -17,6 +17,7 @@
 mod accounts;
 mod admin;
 mod devices;
+mod door;
 mod error;
 mod limits;
 pub mod mint;
@@ -26,10 +27,12 @@ use std::sync::{Arc, OnceLock};
 
 pub use accounts::{Issued, LogIn, Profile, SignUp};
 pub use admin::{AdminSeat, PAGE_MAX, Page};
+pub use door::Admitted;
 pub use error::{Conflict, Error, Missing};
 pub use views::{Device, UserSummary};
 
 use crate::config::{Config, TokenLimit};
+use crate::door::{InFlight, Refusals};
 use crate::gate::Gate;
 use crate::logins::LoginLimiter;
 use crate::metrics::Metrics;
@@ -54,6 +57,11 @@ pub struct GuestList {
     metrics: Arc<Metrics>,
     logins: LoginLimiter,
     throttle: Arc<Throttle>,
+    /// Logins between the door and their answer, per address, per account.
+    addresses: Arc<InFlight>,
+    accounts: Arc<InFlight>,
+    /// Bodies the failure limits refused, answered again at the door.
+    refusals: Arc<Refusals>,
     config: Arc<Config>,
     /// Hash checked for unknown users, so they cost the same as a known one.
     dummy_hash: Arc<OnceLock<String>>,
@@ -85,9 +93,20 @@ impl GuestList {
                 per_device: config.max_login_failures_per_device,
                 capacity: THROTTLE_CAPACITY,
             })),
+            addresses: InFlight::new(config.max_logins_in_flight_per_address),
+            accounts: InFlight::new(config.max_logins_in_flight_per_account),
+            refusals: Arc::new(Refusals::new(
+                THROTTLE_CAPACITY,
+                config.login_failure_window,
+            )),
             config: Arc::new(config.clone()),
             dummy_hash: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// bcrypt computations finished (password checks and hashes).
+    pub fn password_checks(&self) -> u64 {
+        self.logins.done()
     }
 
     /// The store, for what is not a use case: health, figures, the export

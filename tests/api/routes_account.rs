@@ -250,6 +250,9 @@ async fn logins_beyond_the_bcrypt_capacity_are_turned_away_with_retry_after() {
         config.bcrypt_cost = 11;
         config.login_slots = 1;
         config.login_queue = 0;
+        // One address, one account: let all six reach the bcrypt queue.
+        config.max_logins_in_flight_per_address = 6;
+        config.max_logins_in_flight_per_account = 6;
     })
     .await;
     app.new_user("jay").await;

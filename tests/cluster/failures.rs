@@ -173,7 +173,7 @@ async fn a_redis_killed_under_load_keeps_every_acknowledged_answer() {
     for client in clients {
         client.await.unwrap();
     }
-    let told = told.lock().unwrap();
+    let told = std::mem::take(&mut *told.lock().unwrap());
     assert!(told.live.len() + told.revoked.len() > 10, "the load ran");
     let fresh = spawn_with(c.redis.node(BOUND)).await;
     for token in &told.live {

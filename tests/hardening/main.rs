@@ -21,6 +21,7 @@ mod common;
 mod bad_input;
 mod brute_force;
 mod credentials;
+mod fair_logins;
 mod faults;
 mod kill9;
 mod model;

@@ -69,6 +69,9 @@ async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() 
         config.max_tokens_per_user = 5000;
         config.login_queue = 5000;
         config.max_connections = 5000;
+        // Logins in flight per address and account: not what this races.
+        config.max_logins_in_flight_per_address = 5000;
+        config.max_logins_in_flight_per_account = 5000;
     })
     .await;
     // A fresh connection per request: reusing a pooled connection races the
@@ -107,7 +110,15 @@ async fn a_thousand_logins_then_a_thousand_logouts_lose_and_duplicate_nothing() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_all_kills_every_token_issued_before_it() {
-    let app = Arc::new(spawn_with(|config| config.max_tokens_per_user = 5000).await);
+    let app = Arc::new(
+        spawn_with(|config| {
+            config.max_tokens_per_user = 5000;
+            // Four loggers at once from one address: not what this races.
+            config.max_logins_in_flight_per_address = 8;
+            config.max_logins_in_flight_per_account = 8;
+        })
+        .await,
+    );
     app.add_user("ann", "password123").await;
     for _ in 0..10 {
         let (caller, _) = login(&app).await;
