@@ -32,12 +32,16 @@
 //!   ├────────────┬──────────┐
 //!   ▼            ▼          ▼
 //!  auth        cache      store      named guest-list operations on
-//!  (jwt,       (moka      records; engines inside (embedded: redb, a
-//!  passwords)  + users)   group-commit writer, a reopening slot)
+//!  (jwt,       (moka,     records; engines inside: embedded (redb, a
+//!  passwords)  a per-     group-commit writer, a reopening slot) and
+//!              thread     shared (Redis: one Lua library, the change
+//!              front,     stream a node follows, shared failed-login
+//!              freshness) counters)
 //! ```
 //!
 //! `auth`, `cache`, `store` and `usecases` never import warp; nothing
-//! outside `store` imports redb or sees a transaction. `rules` and `time`
+//! outside `store` imports redb or redis, or sees a transaction or a
+//! connection. `rules` and `time`
 //! (the clock) are leaves any layer may use. [`run`] is the single entry
 //! point of a server: the binary, the tests and the benches all call it
 //! with a bound listener.
