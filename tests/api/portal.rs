@@ -495,3 +495,48 @@ fn malformed_portal_flags_are_usage_errors() {
         assert!(line.contains(args[0]), "{line}");
     }
 }
+
+#[tokio::test]
+async fn a_browser_session_is_a_device_for_the_admin_routes_and_survives_an_import() {
+    let app = spawn_with_admin().await;
+    app.new_user("alice").await;
+    let cookie = session_cookie(&app, "alice").await;
+    let admin = bearer(&app.admin_session().await.token);
+    let listed = app.get("/api/v1/users/alice/tokens", Some(&admin)).await;
+    let listed: serde_json::Value = listed.json().await.unwrap();
+    assert_eq!(
+        listed["tokens"].as_array().map(Vec::len),
+        Some(1),
+        "{listed}"
+    );
+    let users = app.get("/api/v1/users", Some(&admin)).await;
+    let users: serde_json::Value = users.json().await.unwrap();
+    let alice = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "alice");
+    assert_eq!(alice.unwrap()["tokens"], 1, "{users}");
+    // Export, import into a new folder (the secret travels with it), serve.
+    let dir = app.stop().await;
+    let file = dir.path().join("backup.jsonl");
+    let exported = finish(guestlist(dir.path()).arg("export").arg(&file));
+    assert!(exported.status.success());
+    let moved = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join("secret"), moved.path().join("secret")).unwrap();
+    let imported = finish(guestlist(moved.path()).arg("import").arg(&file));
+    assert!(imported.status.success(), "{imported:?}");
+    let server = Server::serve(moved.path());
+    let verified = browserish()
+        .get(server.url("/api/v1/verify"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verified.status(),
+        StatusCode::OK,
+        "the session works after the move"
+    );
+    server.stop();
+}
