@@ -1,7 +1,6 @@
 //! The operations on users and roles.
 
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 
 use super::Shared;
 use super::records::{Fields, role_of, user_fields, user_of};
@@ -82,27 +81,13 @@ impl Shared {
     }
 
     pub(crate) async fn user(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
-        self.user_via(self.conn(), user_id).await
-    }
-
-    async fn user_via(
-        &self,
-        mut conn: ConnectionManager,
-        user_id: &str,
-    ) -> Result<Option<UserRecord>, StoreError> {
+        let mut conn = self.conn();
         let fields: Fields = conn.hgetall(self.key(&format!("u:{user_id}"))).await?;
         user_of(&fields)
     }
 
     pub(super) async fn roles_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
-        self.roles_via(self.conn(), user_id).await
-    }
-
-    async fn roles_via(
-        &self,
-        mut conn: ConnectionManager,
-        user_id: &str,
-    ) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn();
         let mut roles: Vec<String> = conn.smembers(self.key(&format!("ur:{user_id}"))).await?;
         roles.sort();
         Ok(roles)
