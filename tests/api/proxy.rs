@@ -9,8 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::common::*;
 
@@ -123,41 +122,6 @@ impl Nginx {
     }
 }
 
-/// An upstream that answers every request with the X-Guestlist-User it got.
-async fn spawn_upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(answer(stream));
-        }
-    });
-    addr
-}
-
-async fn answer(mut stream: TcpStream) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head);
-    let user = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("x-guestlist-user"))
-        .map_or("", |(_, value)| value.trim());
-    let body = format!("upstream reached by [{user}]");
-    let reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(reply.as_bytes()).await;
-}
-
 #[tokio::test]
 async fn nginx_lets_live_tokens_through_to_the_upstream_and_stops_the_rest() {
     let Some(binary) = find_nginx() else {
@@ -170,7 +134,7 @@ async fn nginx_lets_live_tokens_through_to_the_upstream_and_stops_the_rest() {
         return;
     };
     let app = spawn().await;
-    let nginx = Nginx::start(&binary, app.addr, spawn_upstream().await).await;
+    let nginx = Nginx::start(&binary, app.addr, spawn_upstream(false).await).await;
     let through = |token: Option<&str>| {
         let mut request = app.client.get(format!("http://{}/some/page", nginx.addr));
         if let Some(token) = token {

@@ -2,14 +2,12 @@
 //! portal) and a small upstream app, over HTTPS with a throwaway
 //! certificate: nginx (`auth_request` + `error_page 401 = @login`, the
 //! README's snippet) and Caddy (`forward_auth`, the README's Caddyfile).
-//! Also the attacker's pages (served by nginx) and the upstream.
+//! Also the attacker's pages (served by nginx); the upstream app is
+//! `common::upstream`.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::rig::{Killed, wait_for_port};
 
@@ -200,41 +198,4 @@ pub async fn start_caddy(
     let mut caddy = Killed(child, false);
     wait_for_port(port, &mut caddy.0, "caddy", &log).await;
     caddy
-}
-
-/// An upstream app that shows the X-Guestlist-User nginx gave it.
-pub async fn spawn_upstream() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(answer(stream));
-        }
-    });
-    addr
-}
-
-async fn answer(mut stream: TcpStream) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head);
-    let user = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("x-guestlist-user"))
-        .map_or("", |(_, value)| value.trim());
-    // Usernames are plain by the rules; the page escapes nothing else.
-    let body =
-        format!("<!doctype html><title>app</title><p id=who>upstream reached by [{user}]</p>");
-    let reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.write_all(reply.as_bytes()).await;
 }

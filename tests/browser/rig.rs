@@ -19,8 +19,9 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::net::TcpStream;
 
+use crate::common::spawn_upstream;
 use crate::common::{TestApp, spawn_with_admin_and};
-use crate::proxy::{certificate, spawn_upstream, start_caddy, start_nginx};
+use crate::proxy::{certificate, start_caddy, start_nginx};
 
 pub const DOMAIN: &str = "guestlist.test";
 
@@ -152,7 +153,7 @@ impl Rig {
         })
         .await;
         certificate(&programs.openssl, dir.path());
-        let upstream = spawn_upstream().await;
+        let upstream = spawn_upstream(true).await;
         let proxy = match (proxy, &programs.caddy) {
             (Proxy::Caddy, Some(caddy)) => {
                 start_caddy(caddy, dir.path(), port, app.addr, upstream).await

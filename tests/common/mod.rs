@@ -14,8 +14,10 @@ pub mod expect;
 pub mod library;
 pub mod redis;
 pub mod server;
+pub mod upstream;
 
 pub use binary::*;
 pub use client::*;
 pub use expect::*;
 pub use server::*;
+pub use upstream::spawn_upstream;
