@@ -74,6 +74,16 @@ async fn sign_in(app: &TestApp, username: &str, password: &str, rd: &str) -> Res
         .unwrap()
 }
 
+/// The anti-CSRF token of the account page's forms, for `cookie`'s session.
+async fn account_csrf(app: &TestApp, cookie: &str) -> String {
+    let page = browserish()
+        .get(app.url("/account"))
+        .header("cookie", cookie);
+    let html = page.send().await.unwrap().text().await.unwrap();
+    let after = html.split("name=\"csrf\" value=\"").nth(1).expect("a form");
+    after.split('"').next().unwrap().to_owned()
+}
+
 /// The session cookie (`name=value`) of a successful sign-in.
 async fn session_cookie(app: &TestApp, username: &str) -> String {
     let password = match username {
@@ -312,17 +322,8 @@ async fn account_forms_need_the_session_token_and_sign_out_for_real() {
     app.new_user("alice").await;
     let cookie = session_cookie(&app, "alice").await;
     let phone = app.login_ok("alice", &password_of("alice")).await;
-    let page = browserish()
-        .get(app.url("/account"))
-        .header("cookie", cookie.clone());
-    let html = page.send().await.unwrap().text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let csrf = account_csrf(&app, &cookie).await;
+    let csrf = csrf.as_str();
     let post = |token: &str| {
         browserish()
             .post(app.url("/account/devices/sign-out-others"))
@@ -414,17 +415,8 @@ async fn the_password_form_changes_it_and_signs_out_every_other_device() {
     app.new_user("alice").await;
     let cookie = session_cookie(&app, "alice").await;
     let phone = app.login_ok("alice", &password_of("alice")).await;
-    let page = browserish()
-        .get(app.url("/account"))
-        .header("cookie", cookie.clone());
-    let html = page.send().await.unwrap().text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let csrf = account_csrf(&app, &cookie).await;
+    let csrf = csrf.as_str();
     let change = |current: &str, new: &str, confirm: &str| {
         let body = form(&[
             ("csrf", csrf),
