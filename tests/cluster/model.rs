@@ -6,6 +6,7 @@
 
 use proptest::prelude::*;
 
+use crate::common::model::Issued;
 use crate::common::*;
 use crate::nodes::{Cluster, cluster, until};
 
@@ -34,21 +35,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// Every token ever issued: (user, token, id, live).
 #[derive(Default)]
 struct Model {
-    tokens: Vec<(u8, String, String, bool)>,
-}
-
-impl Model {
-    fn pick(&self, user: u8, k: u8) -> Option<usize> {
-        let mine: Vec<usize> = (0..self.tokens.len())
-            .filter(|&i| self.tokens[i].0 == user)
-            .collect();
-        (!mine.is_empty()).then(|| mine[k as usize % mine.len()])
-    }
-
-    fn live_of(&self, user: u8) -> Option<String> {
-        let live = self.tokens.iter().find(|t| t.0 == user && t.3);
-        live.map(|t| t.1.clone())
-    }
+    tokens: Issued,
 }
 
 fn name(user: u8) -> String {
@@ -70,7 +57,9 @@ async fn step(c: &Cluster, model: &mut Model, op: Op) {
             model.tokens.push((u, session.token, session.id, true));
         }
         Op::Check(u, k, on_b) => {
-            let Some(i) = model.pick(u, k) else { return };
+            let Some(i) = model.tokens.pick(u, k) else {
+                return;
+            };
             let want = if model.tokens[i].3 { 200 } else { 401 };
             assert_eq!(
                 node(on_b).check(&model.tokens[i].1).await,
@@ -80,14 +69,16 @@ async fn step(c: &Cluster, model: &mut Model, op: Op) {
             );
         }
         Op::Logout(u, k, on_b) => {
-            let Some(i) = model.pick(u, k) else { return };
+            let Some(i) = model.tokens.pick(u, k) else {
+                return;
+            };
             let status = node(on_b).logout_status(&model.tokens[i].1).await;
             assert_eq!(status, if model.tokens[i].3 { 200 } else { 401 });
             model.tokens[i].3 = false;
             agreed(c, &model.tokens[i].1, 401).await;
         }
         Op::Revoke(u, k, on_b) => {
-            let (Some(i), Some(caller)) = (model.pick(u, k), model.live_of(u)) else {
+            let (Some(i), Some(caller)) = (model.tokens.pick(u, k), model.tokens.live_of(u)) else {
                 return;
             };
             let id = model.tokens[i].2.clone();
@@ -101,7 +92,7 @@ async fn step(c: &Cluster, model: &mut Model, op: Op) {
             agreed(c, &model.tokens[i].1, 401).await;
         }
         Op::RevokeAll(u, on_b) => {
-            let Some(caller) = model.live_of(u) else {
+            let Some(caller) = model.tokens.live_of(u) else {
                 return;
             };
             assert_eq!(node(on_b).delete_tokens(&caller, false).await.status(), 200);
@@ -124,7 +115,7 @@ async fn run(ops: Vec<Op>) {
     for op in ops {
         step(&c, &mut model, op).await;
     }
-    for (_, token, _, live) in &model.tokens {
+    for (_, token, _, live) in model.tokens.iter() {
         agreed(&c, token, if *live { 200 } else { 401 }).await;
     }
 }

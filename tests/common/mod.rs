@@ -12,6 +12,7 @@ pub mod binary;
 pub mod client;
 pub mod expect;
 pub mod library;
+pub mod model;
 pub mod redis;
 pub mod server;
 pub mod upstream;

@@ -10,6 +10,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::common::library::{forget_cached, grant_admin_directly};
+use crate::common::model::Issued;
 use crate::common::*;
 
 const USERS: u8 = 3;
@@ -49,23 +50,7 @@ struct Model {
     signed_up: HashSet<u8>,
     admins: HashSet<u8>,
     /// (user, token, id, live), every token ever issued.
-    tokens: Vec<(u8, String, String, bool)>,
-}
-
-impl Model {
-    fn pick(&self, user: u8, k: u8) -> Option<usize> {
-        let mine: Vec<usize> = (0..self.tokens.len())
-            .filter(|&i| self.tokens[i].0 == user)
-            .collect();
-        (!mine.is_empty()).then(|| mine[k as usize % mine.len()])
-    }
-
-    fn live_of(&self, user: u8) -> Option<String> {
-        self.tokens
-            .iter()
-            .find(|t| t.0 == user && t.3)
-            .map(|t| t.1.clone())
-    }
+    tokens: Issued,
 }
 
 fn tweak(config: &mut guestlist::Config) {
@@ -108,7 +93,7 @@ async fn step(mut app: TestApp, model: &mut Model, boss: &str, op: Op) -> TestAp
             }
         }
         Op::Check(u, k) => {
-            let Some(i) = model.pick(u, k) else {
+            let Some(i) = model.tokens.pick(u, k) else {
                 return app;
             };
             let (_, token, _, live) = model.tokens[i].clone();
@@ -131,7 +116,7 @@ async fn step(mut app: TestApp, model: &mut Model, boss: &str, op: Op) -> TestAp
             );
         }
         Op::Logout(u, k) => {
-            let Some(i) = model.pick(u, k) else {
+            let Some(i) = model.tokens.pick(u, k) else {
                 return app;
             };
             let live = model.tokens[i].3;
@@ -143,7 +128,7 @@ async fn step(mut app: TestApp, model: &mut Model, boss: &str, op: Op) -> TestAp
             model.tokens[i].3 = false;
         }
         Op::Revoke(u, k) => {
-            let (Some(i), Some(caller)) = (model.pick(u, k), model.live_of(u)) else {
+            let (Some(i), Some(caller)) = (model.tokens.pick(u, k), model.tokens.live_of(u)) else {
                 return app;
             };
             let path = format!("/api/v1/tokens/{}", model.tokens[i].2);
@@ -156,7 +141,7 @@ async fn step(mut app: TestApp, model: &mut Model, boss: &str, op: Op) -> TestAp
             model.tokens[i].3 = false;
         }
         Op::RevokeAll(u) => {
-            let Some(caller) = model.live_of(u) else {
+            let Some(caller) = model.tokens.live_of(u) else {
                 return app;
             };
             assert_eq!(
