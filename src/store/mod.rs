@@ -295,7 +295,13 @@ impl Store {
 
     /// Removes up to `limit` entries expired at `now`; answers how many.
     pub async fn purge_expired(&self, now: u64, limit: usize) -> Result<usize, StoreError> {
-        on_engine!(self, db => db.purge_expired(now, limit).await.map(|gone| gone.len()))
+        match &self.engine {
+            Engine::Embedded(db) => db
+                .purge_expired(now, limit)
+                .await
+                .map(|owners| owners.len()),
+            Engine::Shared(db) => db.purge_expired(now, limit).await,
+        }
     }
 
     /// Users and token entries stored.

@@ -128,14 +128,9 @@ impl Shared {
 
     /// Redis removes expired entries itself (`EXPIREAT`); this cleans
     /// their index rows, walking the expiry index, never every key.
-    pub(crate) async fn purge_expired(
-        &self,
-        now: u64,
-        limit: usize,
-    ) -> Result<Vec<String>, StoreError> {
+    pub(crate) async fn purge_expired(&self, now: u64, limit: usize) -> Result<usize, StoreError> {
         let args = [now.to_string(), limit.to_string()];
-        let purged: usize = self.call("purge_expired", &args).await?;
-        Ok(vec![String::new(); purged])
+        self.call("purge_expired", &args).await
     }
 
     pub(crate) async fn totals(&self) -> Result<crate::store::Totals, StoreError> {
