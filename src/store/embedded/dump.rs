@@ -5,9 +5,9 @@ use redb::WriteTransaction;
 use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 
 use super::tables::*;
-use super::{Embedded, decode, roles, tokens, users};
+use super::{Embedded, compact, decode, roles, tokens, users};
 use crate::store::export::{Record, Rejected, VERSION};
-use crate::store::{Refusal, StoreError, TokenRecord};
+use crate::store::{Refusal, StoreError};
 
 impl Embedded {
     /// Walks one read transaction: a consistent snapshot.
@@ -91,7 +91,8 @@ fn walk(
         }
     }
     for entry in txn.open_table(TOKENS)?.iter()? {
-        let token: TokenRecord = decode(entry?.1.value())?;
+        let (jti, value) = entry?;
+        let token = compact::record(jti.value(), value.value())?;
         if token.expires_at > now && !counted(Record::Token(token)) {
             return Ok(());
         }

@@ -9,8 +9,10 @@
 //! transaction ([`Embedded::write_alone`]) so that aborting it aborts
 //! nothing else.
 
+mod compact;
 mod dump;
 mod guests;
+mod migrate;
 mod open;
 mod roles;
 mod sessions;

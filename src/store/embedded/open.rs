@@ -5,7 +5,7 @@ use std::path::Path;
 
 use redb::Database;
 
-use super::{StoreError, slot, tables};
+use super::{StoreError, migrate, slot, tables};
 
 /// redb's own page cache; its default (1 GiB) is far too much for an edge box.
 const PAGE_CACHE_BYTES: usize = 32 * 1024 * 1024;
@@ -27,8 +27,11 @@ pub(super) fn open_database(path: &Path, check_pages: bool) -> Result<Database, 
     let db = opened?;
     let txn = db.begin_write()?;
     tables::create_all(&txn)?;
-    tables::check_schema(&txn)?;
+    let older = tables::check_schema(&txn)?;
     txn.commit()?;
+    if let Some(version) = older {
+        migrate::tokens_to_compact(&db, version)?;
+    }
     Ok(db)
 }
 

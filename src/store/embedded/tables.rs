@@ -9,11 +9,11 @@ use redb::{
     TableDefinition, WriteTransaction,
 };
 
-use super::{StoreError, decode};
-use crate::store::{TokenRecord, Totals};
+use super::StoreError;
+use crate::store::Totals;
 
 /// Bumped whenever a table below changes shape; `open` refuses a newer file.
-pub(super) const SCHEMA_VERSION: u64 = 2;
+pub(super) const SCHEMA_VERSION: u64 = 3;
 
 /// `schema_version` and other single values.
 pub(super) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -31,20 +31,30 @@ pub(super) const USER_ROLES: MultimapTableDefinition<&str, &str> =
 /// role name → user ids (so deleting a role needs no scan).
 pub(super) const ROLE_USERS: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("role_users_v1");
-/// jti → `TokenRecord` (JSON). Never the token itself.
-pub(super) const TOKENS: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens_v1");
-/// user id → jtis.
-pub(super) const USER_TOKENS: MultimapTableDefinition<&str, &str> =
+/// Stored jti → compact entry (`compact`). Never the token itself.
+pub(super) const TOKENS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("tokens_v3");
+/// Stored user id → stored jtis.
+pub(super) const USER_TOKENS: MultimapTableDefinition<&[u8], &[u8]> =
+    MultimapTableDefinition::new("user_tokens_v3");
+/// (expires_at, stored jti) → stored user id: the purge walks this in
+/// order, never the tokens table. A revocation removes only the
+/// tokens-table entry: its row here and in the per-user index stay until
+/// the purge removes both when the token would have expired. So a row in
+/// either index does not mean the token is live; the tokens table says
+/// that. (One B-tree written per revocation instead of three:
+/// BENCHMARKS.md, target 3.) Ids are stored as `compact::id` makes them.
+pub(super) const TOKEN_EXPIRY: TableDefinition<(u64, &[u8]), &[u8]> =
+    TableDefinition::new("token_expiry_v3");
+
+/// Schemas 1 and 2 kept entries as JSON under text ids; read only to migrate.
+pub(super) const TOKENS_JSON: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens_v1");
+/// Schemas 1 and 2's per-user index, dropped by the migration.
+pub(super) const USER_TOKENS_TEXT: MultimapTableDefinition<&str, &str> =
     MultimapTableDefinition::new("user_tokens_v1");
-/// (expires_at, jti) → user id: the purge walks this in order, never the
-/// tokens table. A revocation removes only the tokens-table entry: its row
-/// here and in the per-user index stay until the purge removes both when
-/// the token would have expired. So a row in either index does not mean the
-/// token is live; the tokens table says that. (One B-tree written per
-/// revocation instead of three: BENCHMARKS.md, target 3.)
-pub(super) const TOKEN_EXPIRY: TableDefinition<(u64, &str), &str> =
+/// Schema 2's expiry index, dropped by the migration.
+pub(super) const TOKEN_EXPIRY_V2: TableDefinition<(u64, &str), &str> =
     TableDefinition::new("token_expiry_v2");
-/// Schema 1's expiry index (no user id), read only to migrate it.
+/// Schema 1's expiry index (no user id), dropped by the migration.
 pub(super) const TOKEN_EXPIRY_V1: TableDefinition<(u64, &str), ()> =
     TableDefinition::new("token_expiry_v1");
 
@@ -62,44 +72,20 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn check_schema(txn: &WriteTransaction) -> Result<(), StoreError> {
+/// Records the schema of a new file; answers an older file's version,
+/// which `migrate` brings up to date.
+pub(super) fn check_schema(txn: &WriteTransaction) -> Result<Option<u64>, StoreError> {
     let mut meta = txn.open_table(META)?;
     let found = meta.get("schema_version")?.map(|v| v.value());
     match found {
         None => {
             meta.insert("schema_version", SCHEMA_VERSION)?;
-            Ok(())
+            Ok(None)
         }
-        Some(v) if v == SCHEMA_VERSION => Ok(()),
-        Some(1) => {
-            migrate_expiry_v1(txn)?;
-            meta.insert("schema_version", SCHEMA_VERSION)?;
-            Ok(())
-        }
+        Some(v) if v == SCHEMA_VERSION => Ok(None),
+        Some(v @ (1 | 2)) => Ok(Some(v)),
         Some(v) => Err(StoreError::SchemaTooNew(v)),
     }
-}
-
-/// Schema 1's expiry index had no user id; schema 2 needs it to clean the
-/// per-user index of revoked tokens. Rows of tokens already gone are dropped.
-fn migrate_expiry_v1(txn: &WriteTransaction) -> Result<(), StoreError> {
-    let old = txn.open_table(TOKEN_EXPIRY_V1)?;
-    let tokens = txn.open_table(TOKENS)?;
-    let mut new = txn.open_table(TOKEN_EXPIRY)?;
-    let mut moved = 0u64;
-    for entry in old.iter()? {
-        let (key, _) = entry?;
-        let (at, jti) = key.value();
-        if let Some(bytes) = tokens.get(jti)? {
-            let record: TokenRecord = decode(bytes.value())?;
-            new.insert((at, jti), record.user_id.as_str())?;
-            moved += 1;
-        }
-    }
-    drop((old, tokens, new));
-    txn.delete_table(TOKEN_EXPIRY_V1)?;
-    tracing::info!(moved, "expiry index migrated to schema 2");
-    Ok(())
 }
 
 /// Deletes every user, role and token in one transaction.

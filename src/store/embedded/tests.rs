@@ -6,7 +6,7 @@ use std::path::Path;
 use redb::{Database, ReadableTable, ReadableTableMetadata};
 
 use super::tables::*;
-use super::{DB_FILE, Embedded, encode, tokens};
+use super::{DB_FILE, Embedded, compact, encode, tokens};
 use crate::store::TokenRecord;
 
 fn token(jti: &str, user_id: &str, expires_at: u64) -> TokenRecord {
@@ -23,32 +23,136 @@ fn token(jti: &str, user_id: &str, expires_at: u64) -> TokenRecord {
     }
 }
 
-/// A schema-1 file: the expiry index without user ids, one row of a
-/// token that was revoked (no tokens-table entry).
-fn write_schema_1(path: &Path) {
+/// A schema-1 or -2 file: JSON entries under text ids, `live` stored, a
+/// row of a revoked token left in the expiry index.
+fn write_old_schema(path: &Path, version: u64, live: &[TokenRecord]) {
     let db = Database::create(path).unwrap();
     let txn = db.begin_write().unwrap();
     txn.open_table(META)
         .unwrap()
-        .insert("schema_version", 1)
+        .insert("schema_version", version)
         .unwrap();
-    let live = token("jti-live", "user-1", 4_000_000_000);
-    txn.open_table(TOKENS)
-        .unwrap()
-        .insert("jti-live", encode(&live).unwrap().as_slice())
-        .unwrap();
-    txn.open_multimap_table(USER_TOKENS)
-        .unwrap()
-        .insert("user-1", "jti-live")
-        .unwrap();
-    let mut old = txn.open_table(TOKEN_EXPIRY_V1).unwrap();
-    old.insert((4_000_000_000, "jti-live"), ()).unwrap();
-    old.insert((4_000_000_000, "jti-gone"), ()).unwrap();
-    drop(old);
+    let mut entries = txn.open_table(TOKENS_JSON).unwrap();
+    let mut index = txn.open_multimap_table(USER_TOKENS_TEXT).unwrap();
+    for token in live {
+        entries
+            .insert(token.jti.as_str(), encode(token).unwrap().as_slice())
+            .unwrap();
+        index
+            .insert(token.user_id.as_str(), token.jti.as_str())
+            .unwrap();
+    }
+    drop((entries, index));
+    if version == 1 {
+        let mut old = txn.open_table(TOKEN_EXPIRY_V1).unwrap();
+        old.insert((4_000_000_000, "jti-gone"), ()).unwrap();
+    } else {
+        let mut old = txn.open_table(TOKEN_EXPIRY_V2).unwrap();
+        old.insert((4_000_000_000, "jti-gone"), "user-1").unwrap();
+    }
     txn.commit().unwrap();
 }
 
-/// (live entries of user-1, expiry rows, per-user index rows)
+/// The expiry index as text, and the schema version recorded.
+fn expiry_rows(store: &Embedded) -> (Vec<(u64, String, String)>, Option<u64>) {
+    store
+        .read_now(|txn| {
+            let mut rows = Vec::new();
+            for entry in txn.open_table(TOKEN_EXPIRY)?.iter()? {
+                let (key, user) = entry?;
+                let (at, jti) = key.value();
+                rows.push((at, compact::id_text(jti)?, compact::id_text(user.value())?));
+            }
+            let version = txn
+                .open_table(META)?
+                .get("schema_version")?
+                .map(|v| v.value());
+            Ok((rows, version))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn schema_1_and_2_files_are_migrated_and_their_tokens_still_purge() {
+    for version in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let live = token("jti-live", "user-1", 4_000_000_000);
+        write_old_schema(
+            &dir.path().join(DB_FILE),
+            version,
+            std::slice::from_ref(&live),
+        );
+        let store = Embedded::open(dir.path()).unwrap();
+        let expected = vec![(4_000_000_000, "jti-live".into(), "user-1".into())];
+        assert_eq!(expiry_rows(&store), (expected, Some(SCHEMA_VERSION)));
+        assert_eq!(store.tokens_of("user-1").await.unwrap(), [live]);
+        let owners = store.purge_expired(4_000_000_000, 10).await.unwrap();
+        assert_eq!(owners, ["user-1"]);
+        assert!(store.tokens_of("user-1").await.unwrap().is_empty());
+    }
+}
+
+/// Entries of two users with guestlist's own ids and imported ones.
+fn mixed_tokens(n: usize) -> Vec<TokenRecord> {
+    let own_user = crate::auth::ids::random_id().unwrap();
+    (0..n)
+        .map(|i| {
+            let jti = if i % 2 == 0 {
+                crate::auth::ids::random_id().unwrap()
+            } else {
+                format!("imported-{i}")
+            };
+            let user = if i % 3 == 0 {
+                "user-1"
+            } else {
+                own_user.as_str()
+            };
+            TokenRecord {
+                description: format!("device {i}"),
+                ..token(&jti, user, 4_000_000_000 + i as u64)
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_migration_in_many_chunks_cut_short_starts_over_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let stored = mixed_tokens(25);
+    write_old_schema(&path, 2, &stored);
+    {
+        // What a migration cut short leaves: a partial copy, schema still 2.
+        let db = Database::create(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        tokens::put_all(&txn, &stored[..3]).unwrap();
+        tokens::put_all(&txn, &[token("stray", "user-9", 5)]).unwrap();
+        txn.commit().unwrap();
+        super::migrate::in_chunks(&db, 2, 4).unwrap();
+    }
+    let store = Embedded::open(dir.path()).unwrap();
+    let mut exported = Vec::new();
+    for user in ["user-1", stored[1].user_id.as_str()] {
+        exported.extend(store.tokens_of(user).await.unwrap());
+    }
+    let key = |t: &TokenRecord| t.jti.clone();
+    let mut expected = stored.clone();
+    expected.sort_by_key(key);
+    exported.sort_by_key(key);
+    assert_eq!(exported, expected);
+    assert!(
+        store.tokens_of("user-9").await.unwrap().is_empty(),
+        "the stray went"
+    );
+    let (rows, version) = expiry_rows(&store);
+    assert_eq!((rows.len(), version), (25, Some(SCHEMA_VERSION)));
+    let old_gone = store
+        .read_now(|txn| Ok(txn.open_table(TOKENS_JSON).is_err()))
+        .unwrap();
+    assert!(old_gone, "the JSON table is dropped");
+}
+
+/// Live tokens of user-1, expiry rows and user-index rows.
 fn rows(store: &Embedded) -> (usize, u64, u64) {
     store
         .read_now(|txn| {
@@ -58,38 +162,6 @@ fn rows(store: &Embedded) -> (usize, u64, u64) {
             Ok((live, rows, indexed))
         })
         .unwrap()
-}
-
-#[tokio::test]
-async fn a_schema_1_file_is_migrated_and_its_tokens_still_purge() {
-    let dir = tempfile::tempdir().unwrap();
-    write_schema_1(&dir.path().join(DB_FILE));
-    let store = Embedded::open(dir.path()).unwrap();
-    let migrated = store
-        .read_now(|txn| {
-            let mut rows = Vec::new();
-            for entry in txn.open_table(TOKEN_EXPIRY)?.iter()? {
-                let (key, user) = entry?;
-                let (at, jti) = key.value();
-                rows.push((at, jti.to_owned(), user.value().to_owned()));
-            }
-            let version = txn
-                .open_table(META)?
-                .get("schema_version")?
-                .map(|v| v.value());
-            Ok((rows, version))
-        })
-        .unwrap();
-    assert_eq!(
-        migrated,
-        (
-            vec![(4_000_000_000, "jti-live".into(), "user-1".into())],
-            Some(SCHEMA_VERSION)
-        )
-    );
-    let owners = store.purge_expired(4_000_000_000, 10).await.unwrap();
-    assert_eq!(owners, ["user-1"]);
-    assert!(store.tokens_of("user-1").await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -1,28 +1,33 @@
 //! Token entries (by jti), the per-user index and the expiry index. Knows
-//! no other table; operations that span tables are in `sessions`.
+//! no other table; operations that span tables are in `sessions`. Ids are
+//! stored as `compact::id` makes them; callers pass and get text.
 
 use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, WriteTransaction};
 
+use super::compact::{self, id, id_text};
 use super::tables::*;
-use super::{decode, encode};
 use crate::store::{Cap, Refusal, StoreError, TokenRecord};
 
 pub(super) fn get(txn: &ReadTransaction, jti: &str) -> Result<Option<TokenRecord>, StoreError> {
-    let found = txn.open_table(TOKENS)?.get(jti)?;
-    found.map(|bytes| decode(bytes.value())).transpose()
+    let key = id(jti);
+    let found = txn.open_table(TOKENS)?.get(key.as_slice())?;
+    found
+        .map(|value| compact::record(&key, value.value()))
+        .transpose()
 }
 
 /// The entries a per-user index names that are still stored: the index may
 /// name revoked ones (see `tables::TOKEN_EXPIRY`).
 fn stored_of(
-    index: &impl ReadableMultimapTable<&'static str, &'static str>,
-    tokens: &impl ReadableTable<&'static str, &'static [u8]>,
+    index: &impl ReadableMultimapTable<&'static [u8], &'static [u8]>,
+    tokens: &impl ReadableTable<&'static [u8], &'static [u8]>,
     user_id: &str,
 ) -> Result<Vec<TokenRecord>, StoreError> {
     let mut out = Vec::new();
-    for jti in index.get(user_id)? {
-        if let Some(bytes) = tokens.get(jti?.value())? {
-            out.push(decode::<TokenRecord>(bytes.value())?);
+    for jti in index.get(id(user_id).as_slice())? {
+        let jti = jti?;
+        if let Some(value) = tokens.get(jti.value())? {
+            out.push(compact::record(jti.value(), value.value())?);
         }
     }
     Ok(out)
@@ -46,7 +51,7 @@ pub(super) fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usiz
     let index = txn.open_multimap_table(USER_TOKENS)?;
     let tokens = txn.open_table(TOKENS)?;
     let mut live = 0;
-    for jti in index.get(user_id)? {
+    for jti in index.get(id(user_id).as_slice())? {
         live += tokens.get(jti?.value())?.is_some() as usize;
     }
     Ok(live)
@@ -54,7 +59,7 @@ pub(super) fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usiz
 
 /// Whether an entry with this id is stored (inside a write).
 pub(super) fn exists(txn: &WriteTransaction, jti: &str) -> Result<bool, StoreError> {
-    Ok(txn.open_table(TOKENS)?.get(jti)?.is_some())
+    Ok(txn.open_table(TOKENS)?.get(id(jti).as_slice())?.is_some())
 }
 
 /// Writes entries and their two index rows as they are: no cap, no check
@@ -64,10 +69,10 @@ pub(super) fn put_all(txn: &WriteTransaction, records: &[TokenRecord]) -> Result
     let mut index = txn.open_multimap_table(USER_TOKENS)?;
     let mut expiry = txn.open_table(TOKEN_EXPIRY)?;
     for record in records {
-        let jti = record.jti.as_str();
-        tokens.insert(jti, encode(record)?.as_slice())?;
-        index.insert(record.user_id.as_str(), jti)?;
-        expiry.insert((record.expires_at, jti), record.user_id.as_str())?;
+        let (jti, user) = (id(&record.jti), id(&record.user_id));
+        tokens.insert(jti.as_slice(), compact::entry(record)?.as_slice())?;
+        index.insert(user.as_slice(), jti.as_slice())?;
+        expiry.insert((record.expires_at, jti.as_slice()), user.as_slice())?;
     }
     Ok(())
 }
@@ -111,8 +116,9 @@ pub(super) fn touch_many(
     let mut tokens = txn.open_table(TOKENS)?;
     let mut written = 0;
     for (jti, at) in used {
-        let record = match tokens.get(jti.as_str())? {
-            Some(bytes) => decode::<TokenRecord>(bytes.value())?,
+        let key = id(jti);
+        let record = match tokens.get(key.as_slice())? {
+            Some(value) => compact::record(&key, value.value())?,
             None => continue,
         };
         if record.last_used_at < *at {
@@ -120,7 +126,7 @@ pub(super) fn touch_many(
                 last_used_at: *at,
                 ..record
             };
-            tokens.insert(jti.as_str(), encode(&record)?.as_slice())?;
+            tokens.insert(key.as_slice(), compact::entry(&record)?.as_slice())?;
             written += 1;
         }
     }
@@ -134,23 +140,25 @@ pub(super) fn purge_expired(
     now: u64,
     limit: usize,
 ) -> Result<Vec<String>, StoreError> {
-    let due: Vec<(u64, String, String)> = {
+    type Due = (u64, Vec<u8>, Vec<u8>);
+    let due: Vec<Due> = {
         let index = txn.open_table(TOKEN_EXPIRY)?;
         let mut due = Vec::new();
-        for entry in index.range((0u64, "")..(now + 1, ""))?.take(limit) {
+        let (first, past): (&[u8], &[u8]) = (&[], &[]);
+        for entry in index.range((0u64, first)..(now + 1, past))?.take(limit) {
             let (key, user) = entry?;
             let (at, jti) = key.value();
-            due.push((at, jti.to_owned(), user.value().to_owned()));
+            due.push((at, jti.to_vec(), user.value().to_vec()));
         }
         due
     };
     let mut owners = Vec::new();
-    for (at, jti, user_id) in due {
-        txn.open_table(TOKEN_EXPIRY)?.remove((at, jti.as_str()))?;
+    for (at, jti, user) in due {
+        txn.open_table(TOKEN_EXPIRY)?.remove((at, jti.as_slice()))?;
         txn.open_multimap_table(USER_TOKENS)?
-            .remove(user_id.as_str(), jti.as_str())?;
-        if txn.open_table(TOKENS)?.remove(jti.as_str())?.is_some() {
-            owners.push(user_id);
+            .remove(user.as_slice(), jti.as_slice())?;
+        if txn.open_table(TOKENS)?.remove(jti.as_slice())?.is_some() {
+            owners.push(id_text(&user)?);
         }
     }
     Ok(owners)
@@ -164,16 +172,17 @@ pub(super) fn remove(
     owner: Option<&str>,
 ) -> Result<Result<String, Refusal>, StoreError> {
     let mut tokens = txn.open_table(TOKENS)?;
-    let record: TokenRecord = match tokens.get(jti)? {
-        Some(bytes) => decode(bytes.value())?,
+    let key = id(jti);
+    let user = match tokens.get(key.as_slice())? {
+        Some(value) => compact::owner_of(value.value())?,
         None => return Ok(Err(Refusal::NoSuchToken)),
     };
-    if owner.is_some_and(|owner| owner != record.user_id) {
+    if owner.is_some_and(|owner| id(owner) != user) {
         return Ok(Err(Refusal::NoSuchToken));
     }
     // The index rows stay for the purge (see `tables::TOKEN_EXPIRY`).
-    tokens.remove(jti)?;
-    Ok(Ok(record.user_id))
+    tokens.remove(key.as_slice())?;
+    Ok(Ok(id_text(&user)?))
 }
 
 /// Removes every entry of a user except `keep`; answers how many went.
@@ -185,8 +194,8 @@ pub(super) fn remove_all_of(
     let jtis: Vec<String> = {
         let index = txn.open_multimap_table(USER_TOKENS)?;
         let mut jtis = Vec::new();
-        for jti in index.get(user_id)? {
-            jtis.push(jti?.value().to_owned());
+        for jti in index.get(id(user_id).as_slice())? {
+            jtis.push(id_text(jti?.value())?);
         }
         jtis
     };
