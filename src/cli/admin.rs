@@ -13,6 +13,41 @@ use crate::usecases::AdminSeat;
 /// Every page checksummed, whatever the file's size (a server start does
 /// that only up to `store::FULL_CHECK_MAX_BYTES`).
 pub fn check(config: &Config) -> Result<(), Failure> {
+    let path = existing_database(config)?;
+    Store::check(&config.data_dir).map_err(Failure::other)?;
+    println!("{}: every page verified", path.display());
+    Ok(())
+}
+
+/// `guestlist compact`: the embedded database packed into as few pages as
+/// it needs (offline).
+pub fn compact(config: &Config) -> Result<(), Failure> {
+    if config.shared.is_some() {
+        return Err(Failure::usage(
+            "compact packs the embedded database; Redis manages its own memory",
+        ));
+    }
+    existing_database(config)?;
+    pack(config, &mut std::io::stdout())
+}
+
+/// Packs the embedded database after a bulk load, which leaves its B-tree
+/// pages about half full; says what it did on `out`.
+pub fn pack(config: &Config, out: &mut dyn Write) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let (before, after) = Store::compact(&config.data_dir).map_err(Failure::other)?;
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    writeln!(
+        out,
+        "packed the database: {:.1} MiB → {:.1} MiB in {:.1?}",
+        mib(before),
+        mib(after),
+        started.elapsed()
+    )
+    .map_err(Failure::other)
+}
+
+fn existing_database(config: &Config) -> Result<std::path::PathBuf, Failure> {
     let path = config.data_dir.join(store::DB_FILE);
     if !path.is_file() {
         return Err(Failure::other(format!(
@@ -20,9 +55,7 @@ pub fn check(config: &Config) -> Result<(), Failure> {
             path.display()
         )));
     }
-    Store::check(&config.data_dir).map_err(Failure::other)?;
-    println!("{}: every page verified", path.display());
-    Ok(())
+    Ok(path)
 }
 
 pub fn reset_db(config: &Config, yes: bool) -> Result<(), Failure> {

@@ -177,6 +177,8 @@ enum Command {
     Import { file: PathBuf },
     /// Checksum every page of the database (offline; exit 1 if damaged)
     Check,
+    /// Pack the database into as few pages as it needs (offline)
+    Compact,
 }
 
 /// A failure with its exit code and its one line.
@@ -308,6 +310,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Export { file } => transfer::export(&config, file.as_deref()),
         Command::Import { file } => transfer::import(&config, &file),
         Command::Check => admin::check(&config),
+        Command::Compact => admin::compact(&config),
     }
 }
 

@@ -48,7 +48,12 @@ pub fn run(config: &Config, command: TokensCommand) -> Result<(), Failure> {
         TokensCommand::Revoke { id } => revoke(&offline, &id),
         TokensCommand::RevokeAll { username } => revoke_all(&offline, &username),
         TokensCommand::Mint { count, users, out } => {
-            mint(&offline, config, count, users, out.as_deref())
+            mint(&offline, config, count, users, out.as_deref())?;
+            drop(offline);
+            match config.shared {
+                None => super::admin::pack(config, &mut std::io::stderr()),
+                Some(_) => Ok(()),
+            }
         }
     }
 }

@@ -84,5 +84,9 @@ pub fn import(config: &Config, path: &Path) -> Result<(), Failure> {
         "imported {loaded} record(s) into {}{skipped}",
         offline.guests.store().location()
     );
-    Ok(())
+    drop(offline);
+    match config.shared {
+        None => super::admin::pack(config, &mut std::io::stdout()),
+        Some(_) => Ok(()),
+    }
 }

@@ -58,6 +58,8 @@ pub enum StoreError {
     SecretMismatch,
     #[error("a stored record is corrupt: {0}")]
     Corrupt(String),
+    #[error("compacting the database: {0}")]
+    Compaction(#[from] redb::CompactionError),
     #[error("the OS random generator failed: {0}")]
     Random(String),
 }

@@ -1,5 +1,6 @@
 //! `tokens mint`: the tokens it writes are live on the next start, spread
-//! over the load-test users, and a second run reuses those users.
+//! over the load-test users, and a second run reuses those users; the
+//! packing that follows a mint (and `compact`) keeps every one of them.
 
 use crate::support::Data;
 
@@ -9,10 +10,14 @@ async fn minted_tokens_pass_need_login_on_the_next_start() {
     data.run(&["reset-db", "--yes"]).ok();
     let out = data.path().join("tokens.txt");
     let out_arg = out.to_str().unwrap();
-    data.run(&[
+    let minted = data.run(&[
         "tokens", "mint", "--count", "25", "--users", "3", "--out", out_arg,
-    ])
-    .ok();
+    ]);
+    assert!(
+        minted.stderr.contains("packed the database: "),
+        "{minted:?}"
+    );
+    minted.ok();
     let text = std::fs::read_to_string(&out).unwrap();
     let tokens: Vec<&str> = text.lines().collect();
     assert_eq!(tokens.len(), 25, "{text}");
@@ -42,6 +47,8 @@ async fn minted_tokens_pass_need_login_on_the_next_start() {
         3
     );
 
+    let packed = data.run(&["compact"]).ok();
+    assert!(packed.starts_with("packed the database: "), "{packed}");
     let server = data.serve();
     for token in tokens.iter().chain(more.lines().collect::<Vec<_>>().iter()) {
         assert_eq!(server.check(token).await, 200, "minted token {token}");

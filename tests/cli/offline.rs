@@ -35,6 +35,7 @@ async fn every_command_is_refused_while_a_server_runs() {
         &["tokens", "revoke-all", "alice"],
         &["tokens", "mint", "--count", "1"],
         &["export"],
+        &["compact"],
     ];
     for args in commands {
         let line = data.run(args).fails(1);
@@ -177,6 +178,8 @@ fn unknown_names_and_bad_usage_have_their_exit_codes() {
     assert_eq!(data.run(&["tokens", "list"]).code, 2);
 
     let empty = Data::new();
-    let line = empty.run(&["users", "list"]).fails(1);
-    assert!(line.contains("no database at"), "{line}");
+    for args in [&["users", "list"][..], &["compact"]] {
+        let line = empty.run(args).fails(1);
+        assert!(line.contains("no database at"), "{args:?}: {line}");
+    }
 }

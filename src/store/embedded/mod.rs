@@ -69,6 +69,11 @@ impl Embedded {
         open::open_database(&data_dir.join(DB_FILE), true).map(drop)
     }
 
+    /// See `Store::compact`.
+    pub(super) fn compact(data_dir: &Path) -> Result<(u64, u64), StoreError> {
+        open::compact_file(&data_dir.join(DB_FILE))
+    }
+
     pub(super) fn path(&self) -> &Path {
         &self.path
     }

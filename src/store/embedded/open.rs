@@ -24,15 +24,28 @@ pub(super) fn open_database(path: &Path, check_pages: bool) -> Result<Database, 
     // redb panics on some damaged pages; a panic here is a damaged file.
     let opened = slot::catch_quietly(|| open_checked(path, check_pages))
         .unwrap_or_else(|| Err(damaged("a page cannot be read")));
-    let db = opened?;
+    let mut db = opened?;
     let txn = db.begin_write()?;
     tables::create_all(&txn)?;
     let older = tables::check_schema(&txn)?;
     txn.commit()?;
     if let Some(version) = older {
         migrate::tokens_to_compact(&db, version)?;
+        // The old tables' pages are free now; give them back to the disk.
+        db.compact()?;
     }
     Ok(db)
+}
+
+/// Opens the file, packs its pages and closes it; answers its size in
+/// bytes before and after.
+pub(super) fn compact_file(path: &Path) -> Result<(u64, u64), StoreError> {
+    let size = || std::fs::metadata(path).map_or(0, |m| m.len());
+    let before = size();
+    let mut db = open_database(path, false)?;
+    db.compact()?;
+    drop(db);
+    Ok((before, size()))
 }
 
 /// Opens the file again after a failed commit: redb repairs what the
