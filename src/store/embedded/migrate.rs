@@ -32,6 +32,7 @@ pub(super) fn in_chunks(db: &Database, from: u64, chunk: usize) -> Result<(), St
     txn.delete_table(TOKENS)?;
     txn.delete_multimap_table(USER_TOKENS)?;
     txn.delete_table(TOKEN_EXPIRY)?;
+    txn.delete_table(TOKENS_HELD)?;
     create_all(&txn)?;
     txn.commit()?;
     let mut after: Option<String> = None;

@@ -45,6 +45,11 @@ pub(super) const USER_TOKENS: MultimapTableDefinition<&[u8], &[u8]> =
 /// BENCHMARKS.md, target 3.) Ids are stored as `compact::id` makes them.
 pub(super) const TOKEN_EXPIRY: TableDefinition<(u64, &[u8]), &[u8]> =
     TableDefinition::new("token_expiry_v3");
+/// Stored user id → how many entries the tokens table holds for that user,
+/// kept in the transaction that adds or removes one: `users list` and the
+/// admin pages count a user's tokens without reading them (the per-user
+/// index also names revoked ones). No row means none.
+pub(super) const TOKENS_HELD: TableDefinition<&[u8], u64> = TableDefinition::new("tokens_held_v3");
 
 /// Schemas 1 and 2 kept entries as JSON under text ids; read only to migrate.
 pub(super) const TOKENS_JSON: TableDefinition<&str, &[u8]> = TableDefinition::new("tokens_v1");
@@ -69,6 +74,7 @@ pub(super) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(TOKENS)?;
     txn.open_multimap_table(USER_TOKENS)?;
     txn.open_table(TOKEN_EXPIRY)?;
+    txn.open_table(TOKENS_HELD)?;
     Ok(())
 }
 
@@ -99,6 +105,7 @@ pub(super) fn reset_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.delete_table(TOKENS)?;
     txn.delete_multimap_table(USER_TOKENS)?;
     txn.delete_table(TOKEN_EXPIRY)?;
+    txn.delete_table(TOKENS_HELD)?;
     create_all(txn)
 }
 

@@ -184,3 +184,45 @@ async fn a_revocation_leaves_index_rows_that_the_purge_removes() {
     assert!(owners.is_empty());
     assert_eq!(rows(&store), (0, 0, 0));
 }
+
+#[tokio::test]
+async fn the_count_of_held_tokens_follows_every_add_and_removal() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    let count = |user: &'static str| {
+        store
+            .read_now(move |txn| tokens::count_of_user(txn, user))
+            .unwrap()
+    };
+    let batch: Vec<_> = (0..6)
+        .map(|i| {
+            token(
+                &format!("jti-{i}"),
+                ["user-1", "user-2"][i % 2],
+                100 + i as u64,
+            )
+        })
+        .collect();
+    store.add_tokens(batch.clone()).await.unwrap();
+    // Written again (an import retried): replaced, not counted twice.
+    store.add_tokens(batch[..2].to_vec()).await.unwrap();
+    assert_eq!((count("user-1"), count("user-2")), (3, 3));
+    store
+        .revoke("jti-0", Some("user-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    store.revoke("jti-0", None).await.unwrap().unwrap_err();
+    assert_eq!((count("user-1"), count("user-2")), (2, 3));
+    let purged = store.purge_expired(102, 10).await.unwrap();
+    assert_eq!(purged, ["user-2", "user-1"]);
+    assert_eq!((count("user-1"), count("user-2")), (1, 2));
+    let held_rows = || {
+        store
+            .read_now(|txn| Ok(txn.open_table(TOKENS_HELD)?.len()?))
+            .unwrap()
+    };
+    assert_eq!(held_rows(), 2);
+    store.revoke("jti-4", None).await.unwrap().unwrap();
+    assert_eq!((count("user-1"), held_rows()), (0, 1), "a row at zero goes");
+}

@@ -2,7 +2,7 @@
 //! no other table; operations that span tables are in `sessions`. Ids are
 //! stored as `compact::id` makes them; callers pass and get text.
 
-use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableMultimapTable, ReadableTable, Table, WriteTransaction};
 
 use super::compact::{self, id, id_text};
 use super::tables::*;
@@ -46,15 +46,25 @@ pub(super) fn of_user(
     Ok(out)
 }
 
-/// How many entries a user holds.
+/// How many entries a user holds, without reading them.
 pub(super) fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usize, StoreError> {
-    let index = txn.open_multimap_table(USER_TOKENS)?;
-    let tokens = txn.open_table(TOKENS)?;
-    let mut live = 0;
-    for jti in index.get(id(user_id).as_slice())? {
-        live += tokens.get(jti?.value())?.is_some() as usize;
-    }
-    Ok(live)
+    let held = txn.open_table(TOKENS_HELD)?;
+    let count = held.get(id(user_id).as_slice())?.map_or(0, |n| n.value());
+    Ok(count as usize)
+}
+
+/// Adds `delta` to a user's count of entries (a row at zero goes).
+fn count_change(
+    held: &mut Table<&'static [u8], u64>,
+    user: &[u8],
+    delta: i64,
+) -> Result<(), StoreError> {
+    let before = held.get(user)?.map_or(0, |n| n.value());
+    match before.saturating_add_signed(delta) {
+        0 => held.remove(user)?.map(drop),
+        after => held.insert(user, after)?.map(drop),
+    };
+    Ok(())
 }
 
 /// Whether an entry with this id is stored (inside a write).
@@ -79,13 +89,21 @@ pub(super) fn put_all(txn: &WriteTransaction, records: &[TokenRecord]) -> Result
     }
     rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut tokens = txn.open_table(TOKENS)?;
+    let mut added = Vec::with_capacity(rows.len());
     for (jti, _, _, entry) in &rows {
-        tokens.insert(jti.as_slice(), entry.as_slice())?;
+        added.push(tokens.insert(jti.as_slice(), entry.as_slice())?.is_none());
     }
-    rows.sort_unstable_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    let mut added: Vec<_> = rows.iter().zip(added).collect();
+    added.sort_unstable_by(|a, b| (&a.0.1, &a.0.0).cmp(&(&b.0.1, &b.0.0)));
     let mut index = txn.open_multimap_table(USER_TOKENS)?;
-    for (jti, user, _, _) in &rows {
-        index.insert(user.as_slice(), jti.as_slice())?;
+    let mut held = txn.open_table(TOKENS_HELD)?;
+    for same_user in added.chunk_by(|a, b| a.0.1 == b.0.1) {
+        let user = &same_user[0].0.1;
+        for ((jti, ..), _) in same_user {
+            index.insert(user.as_slice(), jti.as_slice())?;
+        }
+        let new = same_user.iter().filter(|(_, new)| *new).count();
+        count_change(&mut held, user, new as i64)?;
     }
     rows.sort_unstable_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
     let mut expiry = txn.open_table(TOKEN_EXPIRY)?;
@@ -176,6 +194,7 @@ pub(super) fn purge_expired(
         txn.open_multimap_table(USER_TOKENS)?
             .remove(user.as_slice(), jti.as_slice())?;
         if txn.open_table(TOKENS)?.remove(jti.as_slice())?.is_some() {
+            count_change(&mut txn.open_table(TOKENS_HELD)?, &user, -1)?;
             owners.push(id_text(&user)?);
         }
     }
@@ -200,6 +219,7 @@ pub(super) fn remove(
     }
     // The index rows stay for the purge (see `tables::TOKEN_EXPIRY`).
     tokens.remove(key.as_slice())?;
+    count_change(&mut txn.open_table(TOKENS_HELD)?, &user, -1)?;
     Ok(Ok(id_text(&user)?))
 }
 
