@@ -20,7 +20,8 @@ pub fn spread(server: &Server, dir: &Path, tokens: &[&str], distinct: u64, round
     let first = dir.join("first.txt");
     std::fs::write(&first, format!("{}\n", tokens[0])).unwrap();
     let one_lua = token_script(dir, "one.lua", &first, "GET", "/need_login");
-    wrk(&url, 64, secs * 2, Some(&spread_lua), None);
+    let warmup = crate::env_u64("GL_BENCH_WARMUP", secs * 2);
+    wrk(&url, 64, warmup, Some(&spread_lua), None);
     let (mut single, mut many, mut ratios) = (Run::default(), Run::default(), Vec::new());
     for _ in 0..rounds {
         let round_single = wrk(&url, 64, secs, Some(&one_lua), None);

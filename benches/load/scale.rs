@@ -1,0 +1,57 @@
+//! Issue 14's target 5 (14.5), the guest list at scale: what minting cost,
+//! the file's bytes per token, and the offline listings timed on the full
+//! store. The start, the spread (t2), the RSS after it and the durable
+//! logouts (t3) are measured by the other targets on the same store; run
+//! them together (see BENCHMARKS.md for the command at 10M).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The file's size per stored token, after mint packed it.
+pub fn file_per_token(data: &Path, stored: u64, minted_in: Duration) {
+    let bytes = std::fs::metadata(data.join("guestlist.redb")).map_or(0, |m| m.len());
+    println!(
+        "14.5 mint {stored} tokens in {:.1} s (target ≤ 600 s at 10M)",
+        minted_in.as_secs_f64()
+    );
+    println!(
+        "14.5 file {:.1} MiB, {:.0} bytes per token (target ≤ 300)",
+        bytes as f64 / (1024.0 * 1024.0),
+        bytes as f64 / stored as f64
+    );
+}
+
+/// The offline listings on the full store, each timed as a whole command
+/// (process start and the database's open included).
+pub fn listings(data: &Path) {
+    let commands: [&[&str]; 4] = [
+        &["users", "list"],
+        &["users", "show", "mint-user-0"],
+        &["tokens", "list", "mint-user-0"],
+        &["roles", "list"],
+    ];
+    for args in commands {
+        let started = Instant::now();
+        let status = Command::new(crate::bin())
+            .args(["--data-dir", data.to_str().unwrap()])
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "guestlist {args:?}");
+        println!(
+            "14.5 `guestlist {}` took {:.0} ms",
+            args.join(" "),
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// The server's RSS once the spread went through it.
+pub fn rss_after_spread(server: &crate::Server, distinct: u64) {
+    println!(
+        "14.5 RSS {:.1} MiB after the spread over {distinct} tokens (target ≤ 128 MiB, default cache)",
+        server.rss_mib()
+    );
+}
