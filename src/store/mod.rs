@@ -46,7 +46,7 @@ pub use records::{
     Cap, FailureCounts, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey,
     UserRecord, fold,
 };
-pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
+pub use shared::{Batch, Change, CommandStats, Feed, Settings as SharedSettings};
 
 use export::{Record, Rejected};
 
@@ -312,6 +312,14 @@ impl Store {
     /// Whether a write can be made durable right now.
     pub async fn healthy(&self) -> bool {
         on_engine!(self, db => db.healthy().await)
+    }
+
+    /// Latency and failures of the shared engine's commands, for metrics.
+    pub fn command_stats(&self) -> Option<&CommandStats> {
+        match &self.engine {
+            Engine::Embedded(_) => None,
+            Engine::Shared(db) => Some(db.command_stats()),
+        }
     }
 
     /// Group-commit figures of the embedded engine, for metrics.

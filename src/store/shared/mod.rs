@@ -10,7 +10,8 @@
 //!
 //! The blocking `*_now` reads of a check use synchronous connections
 //! ([`checks`]); the blocking export runs the async reads on the runtime
-//! that opened the engine, from a thread that holds no lock.
+//! that opened the engine, from a thread that holds no lock. Every command
+//! is timed and its failures counted ([`stats`]), for `/metrics`.
 
 mod checks;
 mod feed;
@@ -18,6 +19,7 @@ mod guests;
 mod limits;
 mod records;
 mod sessions;
+mod stats;
 mod transfer;
 
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncConnectionConfig, Client, Script};
 
 pub use feed::{Batch, Change, Feed};
+pub use stats::CommandStats;
 
 use super::StoreError;
 
@@ -63,6 +66,7 @@ struct Inner {
     script: Script,
     runtime: tokio::runtime::Handle,
     url_shown: String,
+    stats: CommandStats,
 }
 
 impl Shared {
@@ -80,6 +84,7 @@ impl Shared {
                 prefix: settings.prefix.clone(),
                 script: Script::new(include_str!("guestlist.lua")),
                 runtime: tokio::runtime::Handle::current(),
+                stats: CommandStats::default(),
             }),
         };
         if !settings.accept_weak_durability {
@@ -93,8 +98,16 @@ impl Shared {
         format!("{} (prefix {})", self.inner.url_shown, self.inner.prefix)
     }
 
-    fn conn(&self) -> ConnectionManager {
-        self.inner.conn.clone()
+    /// The data connection (multiplexed: a clone is a handle on it), timed.
+    fn conn(&self) -> stats::Timed<'_> {
+        stats::Timed {
+            conn: self.inner.conn.clone(),
+            stats: &self.inner.stats,
+        }
+    }
+
+    pub(super) fn command_stats(&self) -> &CommandStats {
+        &self.inner.stats
     }
 
     fn key(&self, rest: &str) -> String {
