@@ -73,6 +73,7 @@ impl Shared {
     /// Connects, refuses a Redis that may lose acknowledged writes, and
     /// marks the data set with an incarnation if it has none.
     pub(super) async fn connect(settings: &Settings) -> Result<Shared, StoreError> {
+        install_tls_provider();
         let client = Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
         let conn = manager(&client, RESPONSE_TIMEOUT).await?;
         let shared = Shared {
@@ -233,6 +234,15 @@ async fn manager(client: &Client, timeout: Duration) -> Result<ConnectionManager
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_number_of_retries(1);
     Ok(client.get_connection_manager_with_config(config).await?)
+}
+
+/// rediss://: rustls takes a process-wide crypto provider, ring here
+/// (Cargo.toml). rustls 0.23.48 deprecates ring's provider for lacking
+/// post-quantum key exchange; TLS 1.3 with X25519 is what it offers. The
+/// install fails only when a provider is installed already: as good.
+#[allow(deprecated)]
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The URL without its password, for messages.
