@@ -158,20 +158,6 @@ fn spread(ratios: &mut [f64]) -> (f64, f64, f64) {
     (median, ratios[0], ratios[n - 1])
 }
 
-/// A token of `name` from a login on `node`.
-async fn login(node: &str, name: &str, password: &str) -> String {
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{node}/api/v1/login"))
-        .json(&serde_json::json!({"username": name, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["token"].as_str().expect("a token").to_owned()
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -296,15 +282,7 @@ async fn main() {
     let rate = logouts([&a, &b], many).await;
     println!("durable logouts, 64 clients over 2 nodes: {rate:.0}/s (target >= 5000/s)");
     logins::sign_up(&a).await;
-    let (name, password) = logins::user(0);
-    let token = login(&a, &name, &password).await;
-    let gone = login(&a, &name, &password).await;
-    let out = reqwest::Client::new()
-        .post(format!("{a}/api/v1/logout"))
-        .bearer_auth(&gone)
-        .send()
-        .await;
-    assert_eq!(out.unwrap().status(), 200);
+    let (token, gone) = logins::live_and_gone(&a).await;
     versus::hit_path(&a, &url, &token, &gone).await;
     logins::compare(&a, &b, BCRYPT_COST).await;
     let last = mint(dir.path(), &url, 1);

@@ -13,7 +13,7 @@ const CLIENTS: usize = 16;
 /// What a refused client (503: no bcrypt room; 429) waits before again.
 const PAUSE: Duration = Duration::from_millis(50);
 
-pub fn user(i: usize) -> (String, String) {
+fn user(i: usize) -> (String, String) {
     (
         format!("bench{i}"),
         format!("the password of bench user {i}"),
@@ -35,6 +35,35 @@ pub async fn sign_up(node: &str) {
             .unwrap();
         assert_eq!(answer.status(), 201, "sign-up of {name}");
     }
+}
+
+/// A token of `name` from a login on `node`.
+async fn login(node: &str, name: &str, password: &str) -> String {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{node}/api/v1/login"))
+        .json(&serde_json::json!({"username": name, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["token"].as_str().expect("a token").to_owned()
+}
+
+/// Two tokens of the first user from logins on `node`: one live, one
+/// logged out (both designs of `versus` must refuse it).
+pub async fn live_and_gone(node: &str) -> (String, String) {
+    let (name, password) = user(0);
+    let live = login(node, &name, &password).await;
+    let gone = login(node, &name, &password).await;
+    let out = reqwest::Client::new()
+        .post(format!("{node}/api/v1/logout"))
+        .bearer_auth(&gone)
+        .send()
+        .await;
+    assert_eq!(out.unwrap().status(), 200);
+    (live, gone)
 }
 
 /// Logins answered 200 per second, and the refused ones, over `secs`, the

@@ -83,6 +83,28 @@ fn floor() -> String {
     format!("http://{}", addr.recv().expect("the floor listens"))
 }
 
+/// Rounds of the three `urls` (node, example, floor); per round the ratios
+/// node ÷ example, node ÷ floor, example ÷ floor.
+fn measure(urls: &[String; 3], token: &str, rounds: usize, secs: usize) -> [Vec<f64>; 3] {
+    let mut ratios: [Vec<f64>; 3] = Default::default();
+    for round in 0..rounds {
+        // Each goes first in turn, so a drift of the machine hurts all.
+        let mut rates = [0.0; 3];
+        for i in 0..3 {
+            let which = (round + i) % 3;
+            rates[which] = wrk(&urls[which], token, secs);
+        }
+        let [ours, theirs, floor] = rates;
+        println!(
+            "  round {round}: node {ours:.0}/s, JWT + Redis EXISTS {theirs:.0}/s, floor {floor:.0}/s"
+        );
+        ratios[0].push(ours / theirs);
+        ratios[1].push(ours / floor);
+        ratios[2].push(theirs / floor);
+    }
+    ratios
+}
+
 /// `node` (a guestlist base URL) ÷ the example, round by round; prints the
 /// median and the spread, and each against the floor.
 pub async fn hit_path(node: &str, redis_url: &str, token: &str, gone: &str) {
@@ -101,22 +123,7 @@ pub async fn hit_path(node: &str, redis_url: &str, token: &str, gone: &str) {
         env_usize("GL_CLUSTER_ROUNDS", 5),
         env_usize("GL_CLUSTER_SECS", 3),
     );
-    let mut ratios: [Vec<f64>; 3] = Default::default();
-    for round in 0..rounds {
-        // Each goes first in turn, so a drift of the machine hurts all.
-        let mut rates = [0.0; 3];
-        for i in 0..3 {
-            let which = (round + i) % 3;
-            rates[which] = wrk(&urls[which], token, secs);
-        }
-        let [ours, theirs, floor] = rates;
-        println!(
-            "  round {round}: node {ours:.0}/s, JWT + Redis EXISTS {theirs:.0}/s, floor {floor:.0}/s"
-        );
-        ratios[0].push(ours / theirs);
-        ratios[1].push(ours / floor);
-        ratios[2].push(theirs / floor);
-    }
+    let ratios = measure(&urls, token, rounds, secs);
     let [versus, node_floor, theirs_floor] = ratios.map(|mut r| spread(&mut r));
     println!(
         "hit path /need_login, Redis-backed node / (JWT verify + one Redis EXISTS): {:.2} ({:.2}-{:.2}) over {rounds} rounds of {secs} s, wrk -t1 -c64 (target >= 1.5)",
