@@ -6,10 +6,18 @@
 //!   for that token, over GL_CLUSTER_REVOCATIONS (1000) tokens cached on B,
 //!   while a background client keeps B busy; p50 and p99;
 //! - durable logouts per second from 64 clients spread over both nodes;
-//! - the time from SIGSTOP of Redis to B's first 503 for a cached token.
+//! - the time from SIGSTOP of Redis to B's first 503 for a cached token;
+//! - the hit path of node A against JWT verify plus one Redis lookup per
+//!   request (`versus`, `examples/jwt_redis.rs`);
+//! - logins per second on both nodes against node A alone (`logins`).
 //!
 //! Hit-path ratios (a Redis-backed node against a redb-backed one) come
-//! from `benches/ab.sh` (see BENCHMARKS.md). Needs redis-server.
+//! from `benches/ab.sh` (see BENCHMARKS.md). Needs redis-server and wrk.
+
+#[path = "cluster/logins.rs"]
+mod logins;
+#[path = "cluster/versus.rs"]
+mod versus;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -19,6 +27,10 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_guestlist");
 const SECRET: &str = "a shared secret of the cluster benchmark, 32+ bytes";
+
+/// bcrypt cost of the nodes' users: below the default 12 so that a round
+/// of the login measurement counts dozens of logins, not a handful.
+const BCRYPT_COST: u32 = 10;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -79,7 +91,15 @@ fn node(dir: &Path, url: &str) -> (Process, String) {
     std::fs::create_dir_all(dir).unwrap();
     let log = std::fs::File::create(dir.join("node.log")).unwrap();
     let mut child = guestlist(dir, url)
-        .args(["--listen", "127.0.0.1:0", "serve"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--bcrypt-cost",
+            &BCRYPT_COST.to_string(),
+        ])
+        // The login measurement's 16 clients share one address.
+        .args(["--max-logins-in-flight-per-address", "64"])
+        .arg("serve")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(log)
@@ -125,6 +145,17 @@ async fn status(client: &reqwest::Client, url: &str, token: &str) -> u16 {
         .await
         .map(|r| r.status().as_u16())
         .unwrap_or(0)
+}
+
+/// The median, lowest and highest of `ratios`.
+fn spread(ratios: &mut [f64]) -> (f64, f64, f64) {
+    ratios.sort_by(f64::total_cmp);
+    let n = ratios.len();
+    let median = match n % 2 {
+        1 => ratios[n / 2],
+        _ => (ratios[n / 2 - 1] + ratios[n / 2]) / 2.0,
+    };
+    (median, ratios[0], ratios[n - 1])
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -250,6 +281,10 @@ async fn main() {
     let many = mint(dir.path(), &url, env_usize("GL_CLUSTER_LOGOUTS", 64 * 200));
     let rate = logouts([&a, &b], many).await;
     println!("durable logouts, 64 clients over 2 nodes: {rate:.0}/s (target >= 5000/s)");
+    logins::sign_up(&a).await;
+    let (token, gone) = logins::live_and_gone(&a).await;
+    versus::hit_path(&a, &url, &token, &gone).await;
+    logins::compare(&a, &b, BCRYPT_COST).await;
     let last = mint(dir.path(), &url, 1);
     let stop = time_to_503(&redis, &b, &last[0]).await;
     println!(

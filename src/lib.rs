@@ -41,10 +41,9 @@
 //!
 //! `auth`, `cache`, `store` and `usecases` never import warp; nothing
 //! outside `store` imports redb or redis, or sees a transaction or a
-//! connection. `rules` and `time`
-//! (the clock) are leaves any layer may use. [`run`] is the single entry
-//! point of a server: the binary, the tests and the benches all call it
-//! with a bound listener.
+//! connection. `rules`, `time` (the clock) and `histogram` are leaves any
+//! layer may use. [`run`] is the single entry point of a server: the
+//! binary, the tests and the benches all call it with a bound listener.
 
 #![forbid(unsafe_code)]
 
@@ -56,6 +55,7 @@ pub mod config;
 mod door;
 mod follow;
 pub mod gate;
+pub mod histogram;
 mod logins;
 mod maintenance;
 pub mod metrics;

@@ -23,6 +23,8 @@ use super::filters::{PeerAddr, with_state};
 use crate::state::AppState;
 use crate::traffic::{BUCKETS_US, CLASSES};
 
+mod shared;
+
 pub fn route(state: &AppState) -> Route {
     warp::path!("metrics")
         .and(warp::get())
@@ -131,7 +133,8 @@ async fn render(state: &AppState) -> Response {
     );
     let _ = writeln!(out, "guestlist_revocations_total {}", get(&m.revocations));
     writer(&mut out, state);
-    shared(&mut out, state);
+    shared::stream(&mut out, state);
+    shared::commands(&mut out, state);
     let mut response = Response::new(out.into());
     response.headers_mut().insert(
         warp::http::header::CONTENT_TYPE,
@@ -236,48 +239,4 @@ fn writer(out: &mut String, state: &AppState) {
         "guestlist_group_commit_failed_total {}",
         get(&w.failed_batches)
     );
-}
-
-/// A shared store's stream, as this node follows it.
-fn shared(out: &mut String, state: &AppState) {
-    let Some(link) = state.gate.link() else {
-        return;
-    };
-    let m = &state.metrics;
-    for (name, help, value) in [
-        (
-            "guestlist_feed_events_total",
-            "Changes of other nodes applied from the stream.",
-            get(&m.feed_events),
-        ),
-        (
-            "guestlist_feed_gaps_total",
-            "Gaps in the stream: the whole cache forgotten.",
-            get(&m.feed_gaps),
-        ),
-        (
-            "guestlist_feed_errors_total",
-            "Failed reads of the stream (Redis errors on its connection).",
-            get(&m.feed_errors),
-        ),
-    ] {
-        family(out, name, "counter", help);
-        let _ = writeln!(out, "{name} {value}");
-    }
-    family(
-        out,
-        "guestlist_cache_trusted_seconds",
-        "gauge",
-        "How long the cache stays trusted without news (negative: untrusted since).",
-    );
-    let margin = link.margin_ms() as f64 / 1e3;
-    let _ = writeln!(out, "guestlist_cache_trusted_seconds {margin}");
-    family(
-        out,
-        "guestlist_feed_lag_seconds",
-        "gauge",
-        "From the append of the last change read to its reading on this node.",
-    );
-    let lag = get(&m.feed_lag_us) as f64 / 1e6;
-    let _ = writeln!(out, "guestlist_feed_lag_seconds {lag}");
 }

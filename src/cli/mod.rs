@@ -111,8 +111,8 @@ struct Options {
     )]
     max_login_failures_per_device: u32,
     /// Where the guest list lives: "embedded" (the data folder) or a Redis
-    /// URL shared by several nodes: redis://[user:password@]host:port/db or
-    /// redis+unix:///path
+    /// URL shared by several nodes: redis://[user:password@]host:port/db,
+    /// rediss://... (TLS, the system's roots) or redis+unix:///path
     #[arg(long, env = "GUESTLIST_STORE", default_value = defaults::STORE, global = true)]
     store: String,
     /// Prefix of every key in a shared Redis (several deployments in one)
@@ -226,15 +226,10 @@ fn shared_store(
     if url.is_empty() || url == defaults::STORE {
         return Ok(None);
     }
-    if url.starts_with("rediss://") {
-        return Err(Failure::usage(
-            "rediss:// (TLS to Redis) is not built into this guestlist; use redis:// over a private network or a TLS tunnel, or redis+unix://",
-        ));
-    }
-    let redis = ["redis://", "redis+unix://", "unix://"];
+    let redis = ["redis://", "rediss://", "redis+unix://", "unix://"];
     if !redis.iter().any(|scheme| url.starts_with(scheme)) {
         return Err(Failure::usage(
-            "--store must be \"embedded\" or a redis:// or redis+unix:// URL",
+            "--store must be \"embedded\" or a redis://, rediss:// or redis+unix:// URL",
         ));
     }
     Ok(Some(crate::store::SharedSettings {

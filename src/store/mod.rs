@@ -43,10 +43,10 @@ use std::path::Path;
 pub use embedded::{DB_FILE, FULL_CHECK_MAX_BYTES, WriterStats};
 pub use error::StoreError;
 pub use records::{
-    Cap, FailureCounts, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserEntry, UserKey,
-    UserRecord, fold,
+    Cap, FailureCounts, Refusal, Revoked, RoleRecord, TokenRecord, Totals, UserCounted, UserEntry,
+    UserKey, UserRecord, fold,
 };
-pub use shared::{Batch, Change, Feed, Settings as SharedSettings};
+pub use shared::{Batch, Change, CommandStats, Feed, Settings as SharedSettings};
 
 use export::{Record, Rejected};
 
@@ -181,13 +181,15 @@ impl Store {
     }
 
     /// Users in id order after `after`, at most `limit`, with their roles
-    /// and stored token entries: a stable cursor.
+    /// and how many of their entries had not expired at `now`: a stable
+    /// cursor.
     pub async fn users_page(
         &self,
         after: Option<String>,
         limit: usize,
-    ) -> Result<Vec<UserEntry>, StoreError> {
-        on_engine!(self, db => db.users_page(after, limit).await)
+        now: u64,
+    ) -> Result<Vec<UserCounted>, StoreError> {
+        on_engine!(self, db => db.users_page(after, limit, now).await)
     }
 
     /// Sets the password hash and revokes every token of the user but `keep`.
@@ -320,6 +322,14 @@ impl Store {
     /// Whether a write can be made durable right now.
     pub async fn healthy(&self) -> bool {
         on_engine!(self, db => db.healthy().await)
+    }
+
+    /// Latency and failures of the shared engine's commands, for metrics.
+    pub fn command_stats(&self) -> Option<&CommandStats> {
+        match &self.engine {
+            Engine::Embedded(_) => None,
+            Engine::Shared(db) => Some(db.command_stats()),
+        }
     }
 
     /// Group-commit figures of the embedded engine, for metrics.

@@ -71,6 +71,18 @@ pub struct UserEntry {
     pub tokens: Vec<TokenRecord>,
 }
 
+/// A user on a page of a listing: roles, and how many stored token entries
+/// had not expired when the page was read. The embedded engine counts them
+/// without reading them (a count kept per user, less the entries the
+/// purge has not reached yet), so a listing of ten million tokens reads
+/// only its users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCounted {
+    pub user: UserRecord,
+    pub roles: Vec<String>,
+    pub unexpired: usize,
+}
+
 /// What a committed revocation took away: the caller must make the cache
 /// recheck `user_id`'s tokens before it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use super::{Device, Error, GuestList, Missing, UserSummary};
 use crate::auth::{ids, password};
 use crate::rules;
 use crate::store::export::{Record, Rejected};
-use crate::store::{RoleRecord, StoreError, UserKey, UserRecord};
+use crate::store::{RoleRecord, StoreError, UserCounted, UserKey, UserRecord};
 use crate::time::now_secs;
 
 /// Most users on one page of `GET /api/v1/users`.
@@ -31,22 +31,43 @@ impl GuestList {
         if !(1..=PAGE_MAX).contains(&limit) {
             return Err(Error::OutOfRange(format!("limit must be 1 to {PAGE_MAX}")));
         }
-        let entries = self.store.users_page(after, limit).await?;
-        let ids: std::collections::HashSet<&str> =
-            entries.iter().map(|e| e.user.id.as_str()).collect();
-        let uses = self.memory_uses(|user| ids.contains(user));
         let now = now_secs();
-        let users: Vec<UserSummary> = entries
-            .into_iter()
-            .map(|entry| {
-                let live = self.count_live(&entry.tokens, &uses, now);
-                UserSummary::new(entry, live)
-            })
-            .collect();
+        let entries = self.store.users_page(after, limit, now).await?;
+        let users = match self.config.idle_secs() {
+            // Live then means unexpired, which the store counts.
+            None => entries
+                .into_iter()
+                .map(|e| UserSummary::new(e.user, e.roles, e.unexpired))
+                .collect(),
+            Some(_) => self.with_idle_counts(entries, now).await?,
+        };
         let next = (users.len() == limit)
             .then(|| users.last().map(|u| u.id.clone()))
             .flatten();
         Ok(Page { users, next })
+    }
+
+    /// Summaries with an idle limit: whether an entry is live depends on
+    /// its last use, so every entry of the page's users is read.
+    async fn with_idle_counts(
+        &self,
+        entries: Vec<UserCounted>,
+        now: u64,
+    ) -> Result<Vec<UserSummary>, Error> {
+        let ids: std::collections::HashSet<&str> =
+            entries.iter().map(|e| e.user.id.as_str()).collect();
+        let uses = self.memory_uses(|user| ids.contains(user));
+        let mut users = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let tokens = self.store.tokens_of(&entry.user.id).await?;
+            let live = self.count_live(&tokens, &uses, now);
+            users.push(UserSummary::new(
+                entry.user.clone(),
+                entry.roles.clone(),
+                live,
+            ));
+        }
+        Ok(users)
     }
 
     /// A user and their live devices.
@@ -55,7 +76,10 @@ impl GuestList {
         let entry = self.store.user_entry(who).await?;
         let mut entry = entry.ok_or(Error::NotFound(Missing::User))?;
         let devices = self.live_devices(std::mem::take(&mut entry.tokens), None);
-        Ok((UserSummary::new(entry, devices.len()), devices))
+        Ok((
+            UserSummary::new(entry.user, entry.roles, devices.len()),
+            devices,
+        ))
     }
 
     /// Signs out every device of a user.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::store::{TokenRecord, UserEntry};
+use crate::store::{TokenRecord, UserRecord};
 use crate::time::rfc3339;
 
 /// A live token entry: one device.
@@ -61,13 +61,12 @@ pub struct UserSummary {
 }
 
 impl UserSummary {
-    pub(super) fn new(entry: UserEntry, live_tokens: usize) -> UserSummary {
-        let user = entry.user;
+    pub(super) fn new(user: UserRecord, roles: Vec<String>, live_tokens: usize) -> UserSummary {
         UserSummary {
             id: user.id,
             username: user.username,
             email: user.email,
-            roles: entry.roles,
+            roles,
             created_at: rfc3339(user.created_at),
             disabled: user.disabled,
             tokens: live_tokens,

@@ -15,3 +15,4 @@ mod limits;
 mod model;
 mod nodes;
 mod revocations;
+mod tls;

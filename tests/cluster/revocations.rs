@@ -45,6 +45,36 @@ async fn a_login_on_one_node_works_on_the_other_and_each_revocation_reaches_it()
         .and_then(|n| n.parse::<u64>().ok());
     assert!(applied.is_some_and(|n| n >= 4), "{metrics}");
     assert!(metrics.contains("guestlist_feed_lag_seconds "), "{metrics}");
+    // A timed the Redis commands of its logins and revocations.
+    let metrics = c.a.get("/metrics", None).await.text().await.unwrap();
+    assert!(command_count(&metrics) >= 4, "{metrics}");
+    assert_eq!(value(&metrics, "guestlist_redis_errors_total "), Some(0.0));
+}
+
+/// `guestlist_redis_command_seconds_count`, once its buckets are checked:
+/// cumulative, and +Inf equal to the count.
+fn command_count(metrics: &str) -> u64 {
+    let buckets: Vec<(&str, f64)> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("guestlist_redis_command_seconds_bucket{le=\""))
+        .filter_map(|l| l.split_once("\"} "))
+        .map(|(le, n)| (le, n.parse().unwrap()))
+        .collect();
+    assert_eq!(buckets.len(), 12, "{metrics}");
+    assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1), "{metrics}");
+    assert_eq!(buckets.last().unwrap().0, "+Inf");
+    let count = value(metrics, "guestlist_redis_command_seconds_count ").unwrap();
+    assert_eq!(buckets.last().unwrap().1, count, "+Inf is the count");
+    let sum = value(metrics, "guestlist_redis_command_seconds_sum ").unwrap();
+    assert!(sum > 0.0 || count == 0.0, "{metrics}");
+    count as u64
+}
+
+fn value(metrics: &str, prefix: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|n| n.parse().ok())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

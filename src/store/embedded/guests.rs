@@ -4,7 +4,9 @@
 use redb::{ReadTransaction, WriteTransaction};
 
 use super::{Embedded, roles, tokens, users};
-use crate::store::{Refusal, Revoked, RoleRecord, StoreError, UserEntry, UserKey, UserRecord};
+use crate::store::{
+    Refusal, Revoked, RoleRecord, StoreError, UserCounted, UserEntry, UserKey, UserRecord,
+};
 
 type Outcome<T> = Result<Result<T, Refusal>, StoreError>;
 
@@ -75,10 +77,21 @@ impl Embedded {
         &self,
         after: Option<String>,
         limit: usize,
-    ) -> Result<Vec<UserEntry>, StoreError> {
+        now: u64,
+    ) -> Result<Vec<UserCounted>, StoreError> {
         self.read(move |txn| {
-            let page = users::page(txn, after.as_deref(), limit)?;
-            page.into_iter().map(|user| entry_of(txn, user)).collect()
+            let expired = tokens::expired_held(txn, now)?;
+            let mut page = Vec::with_capacity(limit);
+            for user in users::page(txn, after.as_deref(), limit)? {
+                let held = tokens::count_of_user(txn, &user.id)?;
+                let gone = expired.get(&user.id).copied().unwrap_or(0);
+                page.push(UserCounted {
+                    roles: roles::of_user(txn, &user.id)?,
+                    unexpired: held.saturating_sub(gone),
+                    user,
+                });
+            }
+            Ok(page)
         })
         .await
     }

@@ -226,3 +226,27 @@ async fn the_count_of_held_tokens_follows_every_add_and_removal() {
     store.revoke("jti-4", None).await.unwrap().unwrap();
     assert_eq!((count("user-1"), held_rows()), (0, 1), "a row at zero goes");
 }
+
+#[tokio::test]
+async fn a_users_page_counts_entries_unexpired_at_its_time_without_the_purge() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Embedded::open(dir.path()).unwrap();
+    let user = crate::store::UserRecord {
+        id: "user-1".into(),
+        username: "alice".into(),
+        email: "alice@example.com".into(),
+        password_hash: String::new(),
+        created_at: 1,
+        disabled: false,
+    };
+    store.sign_up(user).await.unwrap().unwrap();
+    let held = [100, 200, 300].map(|at| token(&format!("jti-{at}"), "user-1", at));
+    store.add_tokens(held.to_vec()).await.unwrap();
+    store.revoke("jti-100", None).await.unwrap().unwrap();
+    for (now, expected) in [(50, 2), (200, 1), (300, 0)] {
+        // The revoked one never counts; at 200 one has expired, unpurged.
+        let page = store.users_page(None, 10, now).await.unwrap();
+        let counts: Vec<usize> = page.iter().map(|u| u.unexpired).collect();
+        assert_eq!(counts, [expected], "at {now}");
+    }
+}

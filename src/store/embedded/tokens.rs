@@ -53,6 +53,26 @@ pub(super) fn count_of_user(txn: &ReadTransaction, user_id: &str) -> Result<usiz
     Ok(count as usize)
 }
 
+/// Entries still held that expired at or before `now` (the purge has not
+/// reached them yet), counted by owner. Walks only the expired end of the
+/// expiry index: about one purge interval's worth while a server runs.
+pub(super) fn expired_held(
+    txn: &ReadTransaction,
+    now: u64,
+) -> Result<std::collections::HashMap<String, usize>, StoreError> {
+    let index = txn.open_table(TOKEN_EXPIRY)?;
+    let tokens = txn.open_table(TOKENS)?;
+    let mut counts = std::collections::HashMap::new();
+    let (first, past): (&[u8], &[u8]) = (&[], &[]);
+    for row in index.range((0u64, first)..(now.saturating_add(1), past))? {
+        let (key, user) = row?;
+        if tokens.get(key.value().1)?.is_some() {
+            *counts.entry(id_text(user.value())?).or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
 /// Adds `delta` to a user's count of entries (a row at zero goes).
 fn count_change(
     held: &mut Table<&'static [u8], u64>,

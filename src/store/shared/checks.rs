@@ -10,10 +10,12 @@
 //! the check answers 503.
 
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use redis::{Client, Connection};
 
 use super::records::{Fields, token_of, user_of};
+use super::stats::CommandStats;
 use super::{CHECK_TIMEOUT, Shared};
 use crate::store::{StoreError, TokenRecord, UserRecord, fold};
 
@@ -27,9 +29,11 @@ pub(super) struct Checks {
 
 impl Checks {
     /// Runs `read` on a pooled connection; a failed one is not returned.
+    /// Counts into `stats` like the async commands (see `stats`).
     fn with<T>(
         &self,
         client: &Client,
+        stats: &CommandStats,
         read: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
     ) -> Result<T, StoreError> {
         let pooled = self
@@ -39,9 +43,12 @@ impl Checks {
             .pop();
         let mut conn = match pooled {
             Some(conn) => conn,
-            None => open(client)?,
+            None => open(client).inspect_err(|_| stats.failed())?,
         };
-        let answer = read(&mut conn)?;
+        let started = Instant::now();
+        let answer = read(&mut conn);
+        stats.answered(started, &answer);
+        let answer = answer?;
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < POOL {
             idle.push(conn);
@@ -60,11 +67,17 @@ fn open(client: &Client) -> Result<Connection, StoreError> {
 }
 
 impl Shared {
+    /// One blocking read on a pooled connection.
+    fn read_now<T>(
+        &self,
+        read: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
+    ) -> Result<T, StoreError> {
+        let inner = &self.inner;
+        inner.checks.with(&inner.client, &inner.stats, read)
+    }
+
     fn hash_now(&self, key: String) -> Result<Fields, StoreError> {
-        let client = &self.inner.client;
-        self.inner
-            .checks
-            .with(client, |conn| redis::cmd("HGETALL").arg(key).query(conn))
+        self.read_now(|conn| redis::cmd("HGETALL").arg(key).query(conn))
     }
 
     pub(crate) fn user_now(&self, user_id: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -73,11 +86,7 @@ impl Shared {
 
     pub(crate) fn user_named_now(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
         let key = self.key(&format!("un:{}", fold(username)));
-        let client = &self.inner.client;
-        let id: Option<String> = self
-            .inner
-            .checks
-            .with(client, |conn| redis::cmd("GET").arg(key).query(conn))?;
+        let id: Option<String> = self.read_now(|conn| redis::cmd("GET").arg(key).query(conn))?;
         match id {
             Some(id) => self.user_now(&id),
             None => Ok(None),
@@ -86,11 +95,8 @@ impl Shared {
 
     pub(crate) fn roles_of_now(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
         let key = self.key(&format!("ur:{user_id}"));
-        let client = &self.inner.client;
-        let mut roles: Vec<String> = self
-            .inner
-            .checks
-            .with(client, |conn| redis::cmd("SMEMBERS").arg(key).query(conn))?;
+        let mut roles: Vec<String> =
+            self.read_now(|conn| redis::cmd("SMEMBERS").arg(key).query(conn))?;
         roles.sort();
         Ok(roles)
     }

@@ -75,6 +75,14 @@ impl Feed {
     /// The next batch; an error means the connection is gone (the caller
     /// stops trusting its cache and calls again after a pause).
     pub async fn next(&mut self) -> Result<Batch, StoreError> {
+        let batch = self.next_batch().await;
+        if batch.is_err() {
+            self.shared.command_stats().failed();
+        }
+        batch
+    }
+
+    async fn next_batch(&mut self) -> Result<Batch, StoreError> {
         let mut gap = false;
         if self.conn.is_none() {
             let mut conn = self.shared.dedicated(self.block).await?;

@@ -5,7 +5,7 @@ use redis::AsyncCommands;
 use super::Shared;
 use super::records::{Fields, role_of, user_fields, user_of};
 use crate::store::{
-    Refusal, Revoked, RoleRecord, StoreError, UserEntry, UserKey, UserRecord, fold,
+    Refusal, Revoked, RoleRecord, StoreError, UserCounted, UserEntry, UserKey, UserRecord, fold,
 };
 
 type Outcome<T> = Result<Result<T, Refusal>, StoreError>;
@@ -116,7 +116,8 @@ impl Shared {
         &self,
         after: Option<String>,
         limit: usize,
-    ) -> Result<Vec<UserEntry>, StoreError> {
+        now: u64,
+    ) -> Result<Vec<UserCounted>, StoreError> {
         let from = after.map_or("-".to_owned(), |after| format!("({after}"));
         let mut conn = self.conn();
         let ids: Vec<String> = redis::cmd("ZRANGE")
@@ -132,7 +133,12 @@ impl Shared {
         let mut page = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(user) = self.user(&id).await? {
-                page.push(self.entry_of(user).await?);
+                let tokens = self.tokens_of(&user.id).await?;
+                page.push(UserCounted {
+                    roles: self.roles_of(&user.id).await?,
+                    unexpired: tokens.iter().filter(|t| now < t.expires_at).count(),
+                    user,
+                });
             }
         }
         Ok(page)

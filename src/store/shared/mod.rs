@@ -10,7 +10,8 @@
 //!
 //! The blocking `*_now` reads of a check use synchronous connections
 //! ([`checks`]); the blocking export runs the async reads on the runtime
-//! that opened the engine, from a thread that holds no lock.
+//! that opened the engine, from a thread that holds no lock. Every command
+//! is timed and its failures counted ([`stats`]), for `/metrics`.
 
 mod checks;
 mod feed;
@@ -18,6 +19,7 @@ mod guests;
 mod limits;
 mod records;
 mod sessions;
+mod stats;
 mod transfer;
 
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncConnectionConfig, Client, Script};
 
 pub use feed::{Batch, Change, Feed};
+pub use stats::CommandStats;
 
 use super::StoreError;
 
@@ -63,12 +66,14 @@ struct Inner {
     script: Script,
     runtime: tokio::runtime::Handle,
     url_shown: String,
+    stats: CommandStats,
 }
 
 impl Shared {
     /// Connects, refuses a Redis that may lose acknowledged writes, and
     /// marks the data set with an incarnation if it has none.
     pub(super) async fn connect(settings: &Settings) -> Result<Shared, StoreError> {
+        install_tls_provider();
         let client = Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
         let conn = manager(&client, RESPONSE_TIMEOUT).await?;
         let shared = Shared {
@@ -80,6 +85,7 @@ impl Shared {
                 prefix: settings.prefix.clone(),
                 script: Script::new(include_str!("guestlist.lua")),
                 runtime: tokio::runtime::Handle::current(),
+                stats: CommandStats::default(),
             }),
         };
         if !settings.accept_weak_durability {
@@ -93,8 +99,16 @@ impl Shared {
         format!("{} (prefix {})", self.inner.url_shown, self.inner.prefix)
     }
 
-    fn conn(&self) -> ConnectionManager {
-        self.inner.conn.clone()
+    /// The data connection (multiplexed: a clone is a handle on it), timed.
+    fn conn(&self) -> stats::Timed<'_> {
+        stats::Timed {
+            conn: self.inner.conn.clone(),
+            stats: &self.inner.stats,
+        }
+    }
+
+    pub(super) fn command_stats(&self) -> &CommandStats {
+        &self.inner.stats
     }
 
     fn key(&self, rest: &str) -> String {
@@ -220,6 +234,15 @@ async fn manager(client: &Client, timeout: Duration) -> Result<ConnectionManager
         .set_connection_timeout(Some(CONNECT_TIMEOUT))
         .set_number_of_retries(1);
     Ok(client.get_connection_manager_with_config(config).await?)
+}
+
+/// rediss://: rustls takes a process-wide crypto provider, ring here
+/// (Cargo.toml). rustls 0.23.48 deprecates ring's provider for lacking
+/// post-quantum key exchange; TLS 1.3 with X25519 is what it offers. The
+/// install fails only when a provider is installed already: as good.
+#[allow(deprecated)]
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The URL without its password, for messages.
