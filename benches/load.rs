@@ -183,6 +183,7 @@ fn main() {
     let tokens_file = mint(&data, work.path(), stored);
     if wanted("14.5") {
         scale::listings(&data);
+        scale::make_admin(&data);
     }
     let text = std::fs::read_to_string(&tokens_file).unwrap();
     let tokens: Vec<&str> = text.lines().collect();
@@ -191,6 +192,9 @@ fn main() {
         "t6   start to listening {:.0} ms with {stored} tokens stored (14.5: ≤ 250 ms at 10M)",
         server.started_in.as_secs_f64() * 1e3
     );
+    if wanted("14.5") {
+        scale::admin_listings(&server.base);
+    }
     targets(&server, work.path(), &tokens, &scale);
     if wanted("14.6") {
         drop(server);

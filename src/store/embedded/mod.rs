@@ -37,12 +37,13 @@ pub use writer::WriterStats;
 pub const DB_FILE: &str = "guestlist.redb";
 
 /// Up to this size the whole file is checksummed at every open (about
-/// 250 ms on the 2-core machine of BENCHMARKS.md, roughly 200k tokens);
+/// 90 ms on the 2-core machine of BENCHMARKS.md, roughly 230k tokens in the
+/// compact layout; 256 MiB, a million tokens, took 350 ms);
 /// a larger file is checksummed only by `guestlist check` and by redb's own
 /// repair after an unclean shutdown, so a big guest list starts in
 /// milliseconds. Truncation, an emptied file and a damaged header are
 /// refused at every size.
-pub const FULL_CHECK_MAX_BYTES: u64 = 256 * 1024 * 1024;
+pub const FULL_CHECK_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A cheap handle on the open database and its writer thread.
 #[derive(Clone)]
