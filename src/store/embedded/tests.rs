@@ -146,6 +146,15 @@ async fn a_migration_in_many_chunks_cut_short_starts_over_and_loses_nothing() {
     );
     let (rows, version) = expiry_rows(&store);
     assert_eq!((rows.len(), version), (25, Some(SCHEMA_VERSION)));
+    // The partial copy's counts went with it: each entry is counted once.
+    let counts = store
+        .read_now(|txn| {
+            let user_1 = tokens::count_of_user(txn, "user-1")?;
+            let user_9 = tokens::count_of_user(txn, "user-9")?;
+            Ok((user_1, user_9))
+        })
+        .unwrap();
+    assert_eq!(counts, (9, 0), "user-1 holds every third of 25");
     let old_gone = store
         .read_now(|txn| Ok(txn.open_table(TOKENS_JSON).is_err()))
         .unwrap();
