@@ -1,6 +1,7 @@
 //! A latency histogram of fixed buckets, in atomics: recording is one
 //! bucket increment and one sum increment (no lock, no allocation), so any
 //! layer may record into one from any thread, and `/metrics` reads it.
+//! [`bucket_of`] is also the bucketing of `traffic`'s striped histogram.
 //!
 //! A leaf: the store times its Redis commands with it without knowing who
 //! renders the figures.
@@ -44,11 +45,7 @@ impl Snapshot {
 // because both are derived from the same loads.
 impl Histogram {
     pub fn record(&self, elapsed: Duration) {
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        let bucket = BOUNDS_US
-            .iter()
-            .position(|&bound| micros <= bound)
-            .unwrap_or(BOUNDS_US.len());
+        let (bucket, micros) = bucket_of(&BOUNDS_US, elapsed);
         self.counts[bucket].fetch_add(1, Ordering::Relaxed);
         self.sum_us.fetch_add(micros, Ordering::Relaxed);
     }
@@ -65,6 +62,17 @@ impl Histogram {
             sum_us: self.sum_us.load(Ordering::Relaxed),
         }
     }
+}
+
+/// The bucket of `elapsed` among upper bounds `bounds_us` (the first it
+/// does not exceed; `bounds_us.len()` above them all), and its microseconds.
+pub fn bucket_of(bounds_us: &[u64], elapsed: Duration) -> (usize, u64) {
+    let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    let bucket = bounds_us
+        .iter()
+        .position(|&bound| micros <= bound)
+        .unwrap_or(bounds_us.len());
+    (bucket, micros)
 }
 
 #[cfg(test)]

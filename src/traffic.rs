@@ -43,11 +43,7 @@ impl Traffic {
         let stripe = &self.stripes[striped::stripe()];
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         stripe.requests[route.min(MAX_ROUTES - 1)][class].fetch_add(1, Ordering::Relaxed);
-        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
-        let bucket = BUCKETS_US
-            .iter()
-            .position(|&bound| micros <= bound)
-            .unwrap_or(BUCKETS_US.len());
+        let (bucket, micros) = crate::histogram::bucket_of(&BUCKETS_US, elapsed);
         stripe.latency[bucket].fetch_add(1, Ordering::Relaxed);
         stripe.latency_sum_us.fetch_add(micros, Ordering::Relaxed);
     }

@@ -162,32 +162,44 @@ fn traffic(out: &mut String, state: &AppState) {
             }
         }
     }
-    family(
+    let cumulative = (0..=BUCKETS_US.len()).scan(0, |total, bucket| {
+        *total += t.latency(bucket);
+        Some(*total)
+    });
+    seconds_histogram(
         out,
         "guestlist_http_request_duration_seconds",
-        "histogram",
         "Time to answer, from the request head to the response.",
+        (&BUCKETS_US, cumulative),
+        t.latency_sum_us(),
     );
-    let mut cumulative = 0;
-    for (bucket, bound) in BUCKETS_US.iter().enumerate() {
-        cumulative += t.latency(bucket);
-        let le = *bound as f64 / 1e6;
-        let _ = writeln!(
-            out,
-            "guestlist_http_request_duration_seconds_bucket{{le=\"{le}\"}} {cumulative}"
-        );
+}
+
+/// A histogram family of durations: `cumulative` gives one count per bound
+/// of `bounds_us` (microseconds), then the +Inf count, which is the count.
+fn seconds_histogram(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    (bounds_us, cumulative): (&[u64], impl Iterator<Item = u64>),
+    sum_us: u64,
+) {
+    family(out, name, "histogram", help);
+    let mut count = 0;
+    for (i, total) in cumulative.enumerate() {
+        count = total;
+        match bounds_us.get(i) {
+            Some(bound) => {
+                let le = *bound as f64 / 1e6;
+                let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {total}");
+            }
+            None => {
+                let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {total}");
+            }
+        }
     }
-    cumulative += t.latency(BUCKETS_US.len());
-    let _ = writeln!(
-        out,
-        "guestlist_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
-    );
-    let sum = t.latency_sum_us() as f64 / 1e6;
-    let _ = writeln!(out, "guestlist_http_request_duration_seconds_sum {sum}");
-    let _ = writeln!(
-        out,
-        "guestlist_http_request_duration_seconds_count {cumulative}"
-    );
+    let _ = writeln!(out, "{name}_sum {}", sum_us as f64 / 1e6);
+    let _ = writeln!(out, "{name}_count {count}");
 }
 
 /// The group-commit writer: batch sizes as a histogram (its buckets are

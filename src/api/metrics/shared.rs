@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-use super::{family, get};
-use crate::histogram::{BOUNDS_US, Snapshot};
+use super::{family, get, seconds_histogram};
+use crate::histogram::BOUNDS_US;
 use crate::state::AppState;
 
 /// A shared store's stream, as this node follows it.
@@ -64,23 +64,12 @@ pub(super) fn commands(out: &mut String, state: &AppState) {
         "Redis commands that failed (no connection, timeout, error reply), stream reads included.",
     );
     let _ = writeln!(out, "guestlist_redis_errors_total {}", stats.errors());
-    histogram(
+    let snapshot = stats.latency.snapshot();
+    seconds_histogram(
         out,
         "guestlist_redis_command_seconds",
         "From sending a Redis command, script call or pipeline to its answer.",
-        &stats.latency.snapshot(),
+        (&BOUNDS_US, snapshot.cumulative.into_iter()),
+        snapshot.sum_us,
     );
-}
-
-/// A histogram family of `crate::histogram`, buckets cumulative.
-fn histogram(out: &mut String, name: &str, help: &str, s: &Snapshot) {
-    family(out, name, "histogram", help);
-    for (bound, count) in BOUNDS_US.iter().zip(&s.cumulative) {
-        let le = *bound as f64 / 1e6;
-        let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {count}");
-    }
-    let count = s.count();
-    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-    let _ = writeln!(out, "{name}_sum {}", s.sum_us as f64 / 1e6);
-    let _ = writeln!(out, "{name}_count {count}");
 }
