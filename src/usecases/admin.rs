@@ -54,18 +54,16 @@ impl GuestList {
         entries: Vec<UserCounted>,
         now: u64,
     ) -> Result<Vec<UserSummary>, Error> {
-        let ids: std::collections::HashSet<&str> =
-            entries.iter().map(|e| e.user.id.as_str()).collect();
-        let uses = self.memory_uses(|user| ids.contains(user));
+        let uses = {
+            let ids: std::collections::HashSet<&str> =
+                entries.iter().map(|e| e.user.id.as_str()).collect();
+            self.memory_uses(|user| ids.contains(user))
+        };
         let mut users = Vec::with_capacity(entries.len());
-        for entry in &entries {
+        for entry in entries {
             let tokens = self.store.tokens_of(&entry.user.id).await?;
             let live = self.count_live(&tokens, &uses, now);
-            users.push(UserSummary::new(
-                entry.user.clone(),
-                entry.roles.clone(),
-                live,
-            ));
+            users.push(UserSummary::new(entry.user, entry.roles, live));
         }
         Ok(users)
     }

@@ -171,7 +171,7 @@ async fn with_reject_a_login_over_the_cap_is_refused_with_409() {
 
 #[tokio::test]
 async fn a_token_unused_for_the_idle_timeout_dies() {
-    let app = spawn_with(|c| c.token_idle_ttl = Some(Duration::from_secs(2))).await;
+    let app = spawn_with_admin_and(|c| c.token_idle_ttl = Some(Duration::from_secs(2))).await;
     app.new_user("napper").await;
     let awake = app.login_ok("napper", &password_of("napper")).await;
     let asleep = app.login_ok("napper", &password_of("napper")).await;
@@ -184,6 +184,13 @@ async fn a_token_unused_for_the_idle_timeout_dies() {
     let list = listed(&app, &awake.token).await;
     assert!(entry(&list, &asleep.id).is_none());
     assert!(entry(&list, &awake.id).is_some());
+    // The admin's user list counts by the same rule: one live token.
+    let admin = app.admin_session().await;
+    let users = app.get("/api/v1/users", Some(&bearer(&admin.token))).await;
+    let users: Value = users.json().await.unwrap();
+    let listed = users["users"].as_array().unwrap();
+    let napper = listed.iter().find(|u| u["username"] == "napper").unwrap();
+    assert_eq!(napper["tokens"], 1);
 }
 
 /// Logs `username` in claiming, in `X-Forwarded-For`, to come from `hops`;
