@@ -14,6 +14,8 @@
 //! Hit-path ratios (a Redis-backed node against a redb-backed one) come
 //! from `benches/ab.sh` (see BENCHMARKS.md). Needs redis-server and wrk.
 
+#[path = "load/floor.rs"]
+mod floor;
 #[path = "cluster/logins.rs"]
 mod logins;
 #[path = "cluster/versus.rs"]

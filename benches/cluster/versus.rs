@@ -9,8 +9,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use warp::Filter;
-
 use super::{Process, SECRET, env_usize, spread, status};
 
 /// Builds the example (a no-op when it is up to date) and answers its path:
@@ -64,25 +62,6 @@ pub fn wrk(url: &str, token: &str, secs: usize) -> f64 {
         .unwrap_or_else(|| panic!("no rate from wrk:\n{text}"))
 }
 
-/// A bare warp route answering what `/need_login` answers, checking
-/// nothing, on a runtime of its own in this process.
-fn floor() -> String {
-    let (bound, addr) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .expect("the floor's runtime starts");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            bound.send(listener.local_addr().unwrap()).unwrap();
-            let ok = warp::any().map(|| "if you see this, that means your token is valid");
-            warp::serve(ok).incoming(listener).run().await;
-        });
-    });
-    format!("http://{}", addr.recv().expect("the floor listens"))
-}
-
 /// Rounds of the three `urls` (node, example, floor); per round the ratios
 /// node ÷ example, node ÷ floor, example ÷ floor.
 fn measure(urls: &[String; 3], token: &str, rounds: usize, secs: usize) -> [Vec<f64>; 3] {
@@ -118,7 +97,12 @@ pub async fn hit_path(node: &str, redis_url: &str, token: &str, gone: &str) {
         assert_eq!(status(&client, url, token).await, 200, "{url} accepts");
         assert_eq!(status(&client, url, gone).await, 401, "{url} refuses");
     }
-    let urls = [ours, theirs, format!("{}/need_login", floor())];
+    // The load bench's floor: it answers any path.
+    let urls = [
+        ours,
+        theirs,
+        format!("{}/need_login", super::floor::start()),
+    ];
     let (rounds, secs) = (
         env_usize("GL_CLUSTER_ROUNDS", 5),
         env_usize("GL_CLUSTER_SECS", 3),

@@ -5,7 +5,7 @@
 //! them together (see BENCHMARKS.md for the command at 10M).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The file's size per stored token, after mint packed it.
@@ -33,17 +33,11 @@ pub fn listings(data: &Path) {
     ];
     for args in commands {
         let started = Instant::now();
-        let status = Command::new(crate::bin())
-            .args(["--data-dir", data.to_str().unwrap()])
-            .args(args)
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "guestlist {args:?}");
+        crate::cli(data, args);
         println!(
             "14.5 `guestlist {}` took {:.0} ms",
             args.join(" "),
-            started.elapsed().as_secs_f64() * 1e3
+            ms(started)
         );
     }
 }
