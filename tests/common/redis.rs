@@ -36,6 +36,12 @@ pub fn redis_binary() -> Option<PathBuf> {
     found
 }
 
+/// redis-server's flags for an append-only file fsynced as `fsync` says,
+/// and no snapshots.
+pub fn append_only(fsync: &'static str) -> [&'static str; 6] {
+    ["--appendonly", "yes", "--appendfsync", fsync, "--save", ""]
+}
+
 impl RedisServer {
     /// A durable Redis (`appendfsync always`), or `None` when not installed.
     pub fn start() -> Option<RedisServer> {
@@ -67,14 +73,7 @@ impl RedisServer {
             .arg(self.socket())
             .arg("--dir")
             .arg(self.dir.path())
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                self.fsync,
-                "--save",
-                "",
-            ])
+            .args(append_only(self.fsync))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
