@@ -19,8 +19,8 @@ pub fn check(config: &Config) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `guestlist compact`: the embedded database packed into as few pages as
-/// it needs (offline).
+/// `guestlist compact`: the embedded database's free pages given back to
+/// the disk (offline).
 pub fn compact(config: &Config) -> Result<(), Failure> {
     if config.shared.is_some() {
         return Err(Failure::usage(
@@ -31,8 +31,8 @@ pub fn compact(config: &Config) -> Result<(), Failure> {
     pack(config, &mut std::io::stdout())
 }
 
-/// Packs the embedded database after a bulk load, which leaves its B-tree
-/// pages about half full; says what it did on `out`.
+/// Packs the embedded database after a bulk load, whose copy-on-write
+/// freed many pages that the file keeps; says what it did on `out`.
 pub fn pack(config: &Config, out: &mut dyn Write) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let (before, after) = Store::compact(&config.data_dir).map_err(Failure::other)?;

@@ -177,7 +177,7 @@ enum Command {
     Import { file: PathBuf },
     /// Checksum every page of the database (offline; exit 1 if damaged)
     Check,
-    /// Pack the database into as few pages as it needs (offline)
+    /// Give the database's free pages back to the disk (offline)
     Compact,
 }
 

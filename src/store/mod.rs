@@ -117,10 +117,12 @@ impl Store {
         embedded::Embedded::check(data_dir)
     }
 
-    /// Rewrites the embedded database in `data_dir` into as few pages as its
-    /// content needs, offline; answers the file's size before and after.
-    /// Bulk loads (mint, import, a schema migration) leave B-tree pages
-    /// about half full; this packs them.
+    /// Packs the embedded database in `data_dir`, offline: redb's
+    /// compaction moves the pages in use to the front of the file and cuts
+    /// off the free ones; answers the file's size before and after. Bulk
+    /// loads (mint, import, a schema migration) free many pages as their
+    /// transactions copy on write, and the file keeps them. It does not
+    /// refill pages that random keys left part empty.
     pub fn compact(data_dir: &Path) -> Result<(u64, u64), StoreError> {
         embedded::Embedded::compact(data_dir)
     }
